@@ -1,0 +1,38 @@
+// xtalsieve/model.hpp — a trained model ready to run on graph batches.
+#pragma once
+#include <memory>
+#include <span>
+#include <string>
+
+#include "xtalsieve/graph.hpp"
+#include "xtalsieve/weights.hpp"
+
+namespace xtalsieve {
+
+enum class device_kind { cpu, cuda };
+
+struct model_options {
+    device_kind device = device_kind::cpu;
+    int device_index = 0;
+};
+
+// A model bound to a backend. One instance may be used by one thread at a time;
+// make one per worker thread (they share nothing mutable).
+class model {
+public:
+    virtual ~model() = default;
+    virtual const std::string& name() const = 0;
+    // True for classifiers: predictions are P(class 1).
+    virtual bool classification() const = 0;
+    // One number per structure of the batch, in batch order: the regression
+    // target in the checkpoint's units (denormalized), or P(class 1).
+    virtual void predict(const graph_batch& batch, std::span<double> out) = 0;
+    // The graph this model needs (cutoff, M).
+    virtual graph_options graph() const = 0;
+};
+
+// Builds the model named by w.arch from the registry. Throws xtalsieve::error
+// for an unknown architecture, a missing tensor or a shape mismatch.
+std::unique_ptr<model> make_model(const model_weights& w, const model_options& opt = {});
+
+}  // namespace xtalsieve

@@ -1,0 +1,36 @@
+// xtalsieve/structure.hpp — a periodic crystal structure.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace xtalsieve {
+
+using vec3 = std::array<double, 3>;
+
+// An ordered periodic structure. Owns its data.
+struct structure {
+    std::string id;                 // candidate id (file stem, material_id, block name ...)
+    std::array<vec3, 3> lattice{};  // lattice[i] = i-th lattice vector (a, b, c), Cartesian, Å
+    std::vector<vec3> frac;         // fractional coordinates, one per site
+    std::vector<int> numbers;       // atomic number of each site (1 ... 103)
+
+    std::size_t size() const { return numbers.size(); }
+};
+
+// Cell volume in Å^3 (signed: negative for a left-handed basis).
+double cell_volume(const structure& s);
+
+// Cartesian position (Å) of site i.
+vec3 cartesian(const structure& s, std::size_t i);
+
+// Reorders the sites by Pauling electronegativity, ascending, ties by element
+// symbol, keeping the order within an element (pymatgen's get_sorted_structure).
+void sort_by_electronegativity(structure& s);
+
+// Throws xtalsieve::error naming s.id when the structure cannot be used:
+// no sites, non-finite numbers, (near) zero volume, unknown element.
+void validate(const structure& s);
+
+}  // namespace xtalsieve

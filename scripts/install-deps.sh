@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs xtalsieve's build and test dependencies from Debian 12 packages.
+# Idempotent: when every package is already present it only checks and exits.
+set -eu
+PKGS="cmake make g++ pkg-config ca-certificates \
+ libdnnl-dev libtbb-dev libeigen3-dev libsymspg-dev libroaring-dev \
+ nlohmann-json3-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev \
+ libgtest-dev libbenchmark-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "install-deps: installing:$missing"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
