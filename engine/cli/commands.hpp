@@ -1,0 +1,32 @@
+// Subcommands of the `xtalsieve` executable. Each returns the exit status.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xtalsieve::cli {
+
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A minimal flag parser: --name value, repeated flags collected in order.
+class flags {
+public:
+    flags(const std::vector<std::string>& args, const std::vector<std::string>& valued,
+          const std::vector<std::string>& switches = {});
+    std::vector<std::string> all(const std::string& name) const;
+    std::string get(const std::string& name, const std::string& fallback = "") const;
+    bool has(const std::string& name) const;
+    std::string required(const std::string& name) const;
+    long integer(const std::string& name, long fallback) const;
+
+private:
+    std::vector<std::pair<std::string, std::string>> kv_;
+};
+
+int predict(const std::vector<std::string>& args);
+int convert(const std::vector<std::string>& args);
+int models(const std::vector<std::string>& args);
+
+}  // namespace xtalsieve::cli

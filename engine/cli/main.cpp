@@ -1,0 +1,60 @@
+// The `xtalsieve` command line.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "engine/cli/commands.hpp"
+#include "xtalsieve/error.hpp"
+
+namespace {
+
+const char* usage =
+    "xtalsieve — screen crystal structures with graph neural networks\n"
+    "\n"
+    "usage:\n"
+    "  xtalsieve predict --model M [--model M2 ...] --input PATH [--output FILE.csv]\n"
+    "                    [--atom-init atom_init.json] [--threads N] [--batch-atoms N]\n"
+    "  xtalsieve convert --model M --output FILE.xtsw [--atom-init atom_init.json]\n"
+    "  xtalsieve models\n"
+    "  xtalsieve version\n"
+    "\n"
+    "M is a checkpoint path (.pth.tar or .xtsw) or a name such as cgcnn/formation-energy-per-atom,\n"
+    "looked up in $XTALSIEVE_MODELS (colon-separated folders), then the user cache.\n"
+    "PATH is a CIF file, a folder of CIF files, or a CDVAE-style CSV with a `cif` column.\n"
+    "Exit status: 0 all predicted, 3 some inputs failed (see FILE.errors.csv), 2 usage error.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+        std::fputs(usage, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    const std::string cmd = args[0];
+    args.erase(args.begin());
+    try {
+        if (cmd == "predict") return xtalsieve::cli::predict(args);
+        if (cmd == "convert") return xtalsieve::cli::convert(args);
+        if (cmd == "models") return xtalsieve::cli::models(args);
+        if (cmd == "version") {
+            std::puts("xtalsieve 0.1.0");
+            return 0;
+        }
+        std::fprintf(stderr, "xtalsieve: unknown command '%s'\n\n%s", cmd.c_str(), usage);
+        return 2;
+    } catch (const xtalsieve::cli::usage_error& e) {
+        std::fprintf(stderr, "xtalsieve %s: %s\n(see xtalsieve --help)\n", cmd.c_str(), e.what());
+        return 2;
+    } catch (const xtalsieve::error& e) {
+        std::fprintf(stderr, "xtalsieve %s: error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "xtalsieve %s: unexpected error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,15 @@
+#include "engine/cli/model_args.hpp"
+
+#include "xtalsieve/model_store.hpp"
+
+namespace xtalsieve::cli {
+
+std::vector<model_weights> load_models(const std::vector<std::string>& names, const std::string& atom_init) {
+    std::vector<model_weights> out;
+    load_options lo;
+    lo.atom_init = atom_init;
+    for (const auto& n : names) out.push_back(load_weights(resolve_model(n), lo));
+    return out;
+}
+
+}  // namespace xtalsieve::cli

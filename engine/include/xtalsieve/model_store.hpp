@@ -1,0 +1,28 @@
+// xtalsieve/model_store.hpp — finding a model by name.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace xtalsieve {
+
+struct resolve_options {
+    bool allow_download = true;  // fetch official checkpoints into the user cache
+};
+
+// Resolves a model argument to a checkpoint file:
+//  - an existing file path is returned as is;
+//  - a name "cgcnn/<stem>" (or a bare "<stem>") is looked up as <stem>.xtsw or
+//    <stem>.pth.tar in each directory of $XTALSIEVE_MODELS (colon-separated,
+//    also in its cgcnn/ subfolder), then in $XDG_CACHE_HOME/xtalsieve/cgcnn
+//    (default ~/.cache/xtalsieve/cgcnn), then, for the eight official CGCNN
+//    names, downloaded from the CGCNN repository pinned to a commit, verified
+//    by SHA-256 and kept in the cache (with atom_init.json).
+// Throws xtalsieve::error saying where it looked and how to set XTALSIEVE_MODELS.
+std::filesystem::path resolve_model(const std::string& name_or_path,
+                                    const resolve_options& opt = {});
+
+// The official CGCNN model names ("cgcnn/band-gap", ...).
+std::vector<std::string> official_models();
+
+}  // namespace xtalsieve

@@ -1,0 +1,63 @@
+// xtalsieve/predictor.hpp — structures in, predictions out, for any number of models.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "xtalsieve/input.hpp"
+#include "xtalsieve/model.hpp"
+#include "xtalsieve/structure.hpp"
+#include "xtalsieve/weights.hpp"
+
+namespace xtalsieve {
+
+struct predict_options {
+    int threads = 0;                      // worker threads; 0: all cores
+    std::size_t chunk_records = 256;      // records read and parsed together
+    std::size_t batch_atoms = 4096;       // atoms per inference batch (upper bound)
+    std::size_t max_chunks_in_flight = 0; // bound on memory; 0: 2 x threads
+    model_options model;                  // backend / device
+};
+
+// The outcome for one input record.
+struct prediction {
+    std::size_t seq = 0;          // position in the input stream (0-based)
+    std::string id;
+    std::string source;
+    std::size_t index = 0;        // record number within source
+    std::size_t line = 0;
+    int n_atoms = 0;
+    std::vector<double> values;   // one per model, in model order; empty when failed
+    std::string error;            // non-empty: why this record has no prediction
+};
+
+class predictor {
+public:
+    // Takes the weights by value; each model gets one parse and graph per structure.
+    explicit predictor(std::vector<model_weights> models, predict_options opt = {});
+    ~predictor();
+    predictor(const predictor&) = delete;
+    predictor& operator=(const predictor&) = delete;
+
+    const std::vector<std::string>& model_names() const;
+    bool classification(std::size_t model) const;
+
+    // Streams every record of `in` through parse -> graph -> inference with a
+    // bounded number of records in flight, calling `sink` once per record in
+    // input order (from one thread at a time). Results do not depend on the
+    // thread count.
+    void run(record_reader& in, const std::function<void(const prediction&)>& sink);
+
+    // One structure, on the calling thread (for generators calling in a loop).
+    // Sorts nothing: pass sites in the order the reference would (see
+    // sort_by_electronegativity). Throws xtalsieve::error on bad input.
+    std::vector<double> predict(const structure& s);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace xtalsieve

@@ -1,0 +1,38 @@
+// The model registry: architecture key -> factory. A new architecture is a new
+// file in engine/models/ plus one line in the table below.
+#include <functional>
+#include <string>
+
+#include "engine/cpu/cgcnn_cpu.hpp"
+#include "engine/models/cgcnn_params.hpp"
+#include "xtalsieve/error.hpp"
+#include "xtalsieve/model.hpp"
+
+namespace xtalsieve {
+
+namespace {
+
+std::unique_ptr<model> make_cgcnn_model(const model_weights& w, const model_options& opt) {
+    auto p = std::make_shared<const cgcnn::params>(cgcnn::prepare(w));
+    if (opt.device == device_kind::cuda) throw error("xtalsieve was not built with CUDA");
+    return cpu::make_cgcnn(std::move(p));
+}
+
+struct entry {
+    const char* arch;
+    std::unique_ptr<model> (*make)(const model_weights&, const model_options&);
+};
+
+constexpr entry registry[] = {
+    {"cgcnn", &make_cgcnn_model},
+};
+
+}  // namespace
+
+std::unique_ptr<model> make_model(const model_weights& w, const model_options& opt) {
+    for (const entry& e : registry)
+        if (w.arch == e.arch) return e.make(w, opt);
+    throw error(w.name + ": unknown model architecture '" + w.arch + "'");
+}
+
+}  // namespace xtalsieve

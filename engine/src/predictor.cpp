@@ -1,0 +1,184 @@
+#include "xtalsieve/predictor.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <span>
+
+#include "xtalsieve/error.hpp"
+#include "xtalsieve/graph.hpp"
+
+namespace xtalsieve {
+
+namespace {
+
+struct item {
+    record rec;
+    crystal_graph graph;
+    prediction out;
+};
+
+using chunk = std::vector<item>;
+
+}  // namespace
+
+struct predictor::impl {
+    predict_options opt;
+    std::vector<model_weights> weights;
+    std::vector<std::string> names;
+    std::vector<bool> classifier;
+    graph_options gopt;
+    // Models hold scratch buffers: one set per worker thread.
+    tbb::enumerable_thread_specific<std::vector<std::unique_ptr<model>>> models;
+
+    std::vector<std::unique_ptr<model>>& local_models() {
+        auto& m = models.local();
+        if (m.empty())
+            for (const auto& w : weights) m.push_back(make_model(w, opt.model));
+        return m;
+    }
+
+    // Runs every model on the graphs of one chunk, in sub-batches of at most
+    // batch_atoms atoms. Batch boundaries depend only on the chunk, never on
+    // the thread count, so results are reproducible.
+    void infer(chunk& c) {
+        auto& ms = local_models();
+        graph_batch batch;
+        std::vector<item*> members;
+        std::vector<double> out;
+        auto flush = [&] {
+            if (members.empty()) return;
+            out.resize(members.size());
+            for (std::size_t k = 0; k < ms.size(); ++k) {
+                ms[k]->predict(batch, std::span<double>(out));
+                for (std::size_t s = 0; s < members.size(); ++s) members[s]->out.values[k] = out[s];
+            }
+            batch.clear();
+            members.clear();
+        };
+        for (item& it : c) {
+            if (!it.out.error.empty()) continue;
+            if (!members.empty() && batch.n_atoms() + it.graph.n_atoms > opt.batch_atoms) flush();
+            it.out.values.assign(ms.size(), 0.0);
+            batch.append(it.graph);
+            members.push_back(&it);
+        }
+        flush();
+    }
+
+    void prepare_item(item& it) {
+        it.out.id = it.rec.id;
+        it.out.source = it.rec.source;
+        it.out.index = it.rec.index;
+        it.out.line = it.rec.line;
+        if (!it.rec.error.empty()) {
+            it.out.error = it.rec.error;
+            return;
+        }
+        try {
+            structure s = parse_record(it.rec);
+            it.out.n_atoms = static_cast<int>(s.size());
+            it.graph = build_graph(s, gopt);
+            check_elements(it.graph.numbers, it.rec.id);
+        } catch (const error& e) {
+            it.out.error = e.what();
+        }
+        it.rec.text.clear();
+        it.rec.text.shrink_to_fit();
+    }
+
+    void check_elements(const std::vector<int>& numbers, const std::string& id) {
+        for (int z : numbers)
+            for (const auto& w : weights)
+                if (z < 0 || static_cast<std::size_t>(z) >= w.atom_init_known.size() || !w.atom_init_known[z])
+                    throw error(id + ": element Z=" + std::to_string(z) +
+                                " has no features in the element table of model " + w.name);
+    }
+};
+
+predictor::predictor(std::vector<model_weights> models, predict_options opt) : impl_(std::make_unique<impl>()) {
+    if (models.empty()) throw error("no model given");
+    impl_->opt = opt;
+    impl_->weights = std::move(models);
+    for (const auto& w : impl_->weights) {
+        auto m = make_model(w, opt.model);  // validates shapes up front
+        impl_->names.push_back(m->name());
+        impl_->classifier.push_back(m->classification());
+        impl_->gopt = m->graph();
+    }
+}
+
+predictor::~predictor() = default;
+
+const std::vector<std::string>& predictor::model_names() const { return impl_->names; }
+bool predictor::classification(std::size_t k) const { return impl_->classifier.at(k); }
+
+void predictor::run(record_reader& in, const std::function<void(const prediction&)>& sink) {
+    const int threads = impl_->opt.threads > 0 ? impl_->opt.threads : tbb::info::default_concurrency();
+    const std::size_t tokens = impl_->opt.max_chunks_in_flight ? impl_->opt.max_chunks_in_flight
+                                                               : static_cast<std::size_t>(2 * threads);
+    const std::size_t chunk_records = std::max<std::size_t>(1, impl_->opt.chunk_records);
+    std::size_t seq = 0;
+    bool done = false;
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+        tbb::parallel_pipeline(
+            tokens,
+            tbb::make_filter<void, std::shared_ptr<chunk>>(
+                tbb::filter_mode::serial_in_order,
+                [&](tbb::flow_control& fc) -> std::shared_ptr<chunk> {
+                    if (done) {
+                        fc.stop();
+                        return nullptr;
+                    }
+                    auto c = std::make_shared<chunk>();
+                    c->reserve(chunk_records);
+                    while (c->size() < chunk_records) {
+                        item it;
+                        if (!in.next(it.rec)) {
+                            done = true;
+                            break;
+                        }
+                        it.out.seq = seq++;
+                        c->push_back(std::move(it));
+                    }
+                    if (c->empty()) {
+                        fc.stop();
+                        return nullptr;
+                    }
+                    return c;
+                }) &
+                tbb::make_filter<std::shared_ptr<chunk>, std::shared_ptr<chunk>>(
+                    tbb::filter_mode::parallel,
+                    [&](std::shared_ptr<chunk> c) {
+                        for (item& it : *c) impl_->prepare_item(it);
+                        impl_->infer(*c);
+                        return c;
+                    }) &
+                tbb::make_filter<std::shared_ptr<chunk>, void>(
+                    tbb::filter_mode::serial_in_order, [&](std::shared_ptr<chunk> c) {
+                        for (const item& it : *c) sink(it.out);
+                    }));
+    });
+}
+
+std::vector<double> predictor::predict(const structure& s) {
+    crystal_graph g = build_graph(s, impl_->gopt);
+    impl_->check_elements(g.numbers, s.id);
+    graph_batch b;
+    b.append(g);
+    auto& ms = impl_->local_models();
+    std::vector<double> out(ms.size());
+    double v = 0;
+    for (std::size_t k = 0; k < ms.size(); ++k) {
+        ms[k]->predict(b, std::span<double>(&v, 1));
+        out[k] = v;
+    }
+    return out;
+}
+
+}  // namespace xtalsieve
