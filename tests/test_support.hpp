@@ -1,0 +1,68 @@
+// Helpers shared by the test files.
+#pragma once
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "xtalsieve/csv.hpp"
+#include "xtalsieve/error.hpp"
+
+namespace xs_test {
+
+inline std::filesystem::path shared_dir() { return XS_SHARED_DIR; }
+inline std::filesystem::path data_dir() { return XS_TEST_DATA_DIR; }
+inline std::filesystem::path pretrained_dir() { return shared_dir() / "data" / "cgcnn" / "pre-trained"; }
+
+inline std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw xtalsieve::error(p.string() + ": cannot open");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A CSV with a header: rows keyed by the first column, columns by header name.
+struct table {
+    std::vector<std::string> header;
+    std::vector<std::string> keys;  // in file order
+    std::map<std::string, std::map<std::string, std::string>> rows;
+
+    double num(const std::string& key, const std::string& col) const {
+        return std::stod(rows.at(key).at(col));
+    }
+};
+
+inline table read_table(const std::filesystem::path& p) {
+    const std::string text = slurp(p);
+    xtalsieve::csv_reader r(text);
+    table t;
+    std::vector<std::string> f;
+    if (!r.next(t.header)) return t;
+    while (r.next(f)) {
+        if (f.empty() || (f.size() == 1 && f[0].empty())) continue;
+        auto& row = t.rows[f[0]];
+        t.keys.push_back(f[0]);
+        for (std::size_t i = 0; i < f.size() && i < t.header.size(); ++i) row[t.header[i]] = f[i];
+    }
+    return t;
+}
+
+inline const std::vector<std::string>& official_names() {
+    static const std::vector<std::string> names = {
+        "band-gap",      "bulk-moduli",   "efermi",
+        "final-energy-per-atom", "formation-energy-per-atom", "poisson-ratio",
+        "semi-metal-classification", "shear-moduli"};
+    return names;
+}
+
+// Runs a shell command, returning its exit status.
+inline int run(const std::string& cmd) {
+    const int rc = std::system(cmd.c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+}  // namespace xs_test
