@@ -1,26 +1,43 @@
 #include "engine/cpu/cgcnn_cpu.hpp"
 
-#include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "engine/cpu/cgcnn_kernels.hpp"
+#include "engine/cpu/dnnl_matmul.hpp"
+#include "engine/cpu/vec_math.hpp"
 #include "xtalsieve/error.hpp"
 
 namespace xtalsieve::cpu {
 
 namespace {
 
-using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using cmap = Eigen::Map<const mat>;
-using map = Eigen::Map<mat>;
-
-// PyTorch's Softplus(beta=1, threshold=20).
-inline float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+struct layer_state {
+    std::unique_ptr<dnnl_matmul> pq;   // v -> [W_self v + bias | W_nbr v]
+    std::vector<float> w_bond_t;       // [41, 2A]
+};
 
 class cgcnn_cpu final : public model {
 public:
-    explicit cgcnn_cpu(std::shared_ptr<const cgcnn::params> p) : p_(std::move(p)) {}
+    explicit cgcnn_cpu(std::shared_ptr<const cgcnn::params> p) : p_(std::move(p)), conv_(select_conv_kernel()) {
+        const int A = p_->A;
+        for (const cgcnn::conv_layer& c : p_->convs) {
+            layer_state L;
+            std::vector<float> w(c.w_self);
+            w.insert(w.end(), c.w_nbr.begin(), c.w_nbr.end());
+            std::vector<float> b(c.bias);
+            b.resize(4 * A, 0.0f);
+            L.pq = std::make_unique<dnnl_matmul>(A, 4 * A, w.data(), b.data());
+            L.w_bond_t.resize(static_cast<std::size_t>(cgcnn::n_gaussians) * 2 * A);
+            for (int o = 0; o < 2 * A; ++o)
+                for (int k = 0; k < cgcnn::n_gaussians; ++k)
+                    L.w_bond_t[k * 2 * A + o] = c.w_bond[o * cgcnn::n_gaussians + k];
+            layers_.push_back(std::move(L));
+        }
+    }
 
     const std::string& name() const override { return p_->name; }
     bool classification() const override { return p_->classification; }
@@ -28,71 +45,52 @@ public:
 
     void predict(const graph_batch& batch, std::span<double> out) override {
         const cgcnn::params& p = *p_;
-        const auto N = static_cast<Eigen::Index>(batch.n_atoms());
+        const auto N = static_cast<std::int64_t>(batch.n_atoms());
         const int M = batch.max_neighbors;
         const int A = p.A;
-        const auto E = N * M;
         XS_ASSERT(out.size() == batch.n_structures());
 
-        v_.resize(N, A);
-        for (Eigen::Index i = 0; i < N; ++i) {
+        v_.resize(static_cast<std::size_t>(N) * A);
+        for (std::int64_t i = 0; i < N; ++i) {
             const int z = batch.numbers[i];
             if (z < 1 || z >= static_cast<int>(p.known.size()) || !p.known[z])
                 throw error(p.name + ": element Z=" + std::to_string(z) + " has no features in atom_init.json");
-            v_.row(i) = Eigen::Map<const Eigen::RowVectorXf>(&p.emb[static_cast<std::size_t>(z) * A], A);
+            std::copy_n(&p.emb[static_cast<std::size_t>(z) * A], A, &v_[i * A]);
         }
-
         // Bond features are shared by every layer.
-        gauss_.resize(E, cgcnn::n_gaussians);
-        const double inv_var2 = 1.0 / (cgcnn::gauss_var * cgcnn::gauss_var);
-        for (Eigen::Index e = 0; e < E; ++e) {
-            const double d = batch.nbr_dist[e];
-            for (int k = 0; k < cgcnn::n_gaussians; ++k) {
-                const double x = d - k * cgcnn::gauss_step;
-                gauss_(e, k) = static_cast<float>(std::exp(-x * x * inv_var2));
-            }
-        }
+        win_.resize(static_cast<std::size_t>(N) * M);
+        for (std::int64_t e = 0; e < N * M; ++e) make_gauss_window(batch.nbr_dist[e], win_[e]);
 
-        for (const cgcnn::conv_layer& c : p.convs) {
-            self_.noalias() = v_ * cmap(c.w_self.data(), 2 * A, A).transpose();
-            nbr_.noalias() = v_ * cmap(c.w_nbr.data(), 2 * A, A).transpose();
-            bond_.noalias() = gauss_ * cmap(c.w_bond.data(), 2 * A, cgcnn::n_gaussians).transpose();
-            next_.resize(N, A);
-            for (Eigen::Index i = 0; i < N; ++i) {
-                float* s = next_.row(i).data();
-                for (int a = 0; a < A; ++a) s[a] = 0.0f;
-                const float* pi = self_.row(i).data();
-                for (int m = 0; m < M; ++m) {
-                    const Eigen::Index e = i * M + m;
-                    const float* qj = nbr_.row(batch.nbr_idx[e]).data();
-                    const float* g = bond_.row(e).data();
-                    for (int a = 0; a < A; ++a) {
-                        const float zf = pi[a] + qj[a] + g[a] + c.bias[a];
-                        const float zc = pi[A + a] + qj[A + a] + g[A + a] + c.bias[A + a];
-                        s[a] += sigmoid(zf) * softplus(zc);
-                    }
-                }
-                const float* vi = v_.row(i).data();
-                for (int a = 0; a < A; ++a) s[a] = softplus(vi[a] + (s[a] * c.bn2_scale[a] + c.bn2_shift[a]));
-            }
+        next_.resize(v_.size());
+        pq_.resize(static_cast<std::size_t>(N) * 4 * A);
+        for (std::size_t l = 0; l < layers_.size(); ++l) {
+            layers_[l].pq->run(v_.data(), N, pq_.data());
+            conv_args a{pq_.data(), v_.data(), batch.nbr_idx.data(), win_.data(), layers_[l].w_bond_t.data(),
+                        p.convs[l].bn2_scale.data(), p.convs[l].bn2_shift.data(), next_.data(), N, M, A};
+            conv_(a);
             v_.swap(next_);
         }
+        head(batch, out);
+    }
 
-        const int H = p.H;
-        Eigen::RowVectorXf pooled(A), h(H), h2(H);
-        for (std::size_t sidx = 0; sidx < batch.n_structures(); ++sidx) {
-            const auto lo = batch.offsets[sidx], hi = batch.offsets[sidx + 1];
-            pooled = v_.middleRows(lo, hi - lo).colwise().sum() / static_cast<float>(hi - lo);
-            for (int a = 0; a < A; ++a) pooled[a] = softplus(pooled[a]);
-            h = pooled * cmap(p.w_fc.data(), H, A).transpose() +
-                Eigen::Map<const Eigen::RowVectorXf>(p.b_fc.data(), H);
-            for (int k = 0; k < H; ++k) h[k] = softplus(h[k]);
+private:
+    // Mean pooling and the fully connected head, per structure.
+    void head(const graph_batch& batch, std::span<double> out) {
+        const cgcnn::params& p = *p_;
+        const int A = p.A, H = p.H;
+        std::vector<float> pooled(A), h(H), h2(H);
+        for (std::size_t s = 0; s < batch.n_structures(); ++s) {
+            const auto lo = batch.offsets[s], hi = batch.offsets[s + 1];
+            std::fill(pooled.begin(), pooled.end(), 0.0f);
+            for (auto i = lo; i < hi; ++i)
+                for (int a = 0; a < A; ++a) pooled[a] += v_[i * A + a];
+            for (int a = 0; a < A; ++a) pooled[a] = softplus(pooled[a] / static_cast<float>(hi - lo));
+            dense(p.w_fc.data(), p.b_fc.data(), pooled.data(), A, H, h.data());
             for (std::size_t l = 0; l < p.w_h.size(); ++l) {
-                h2 = h * cmap(p.w_h[l].data(), H, H).transpose() +
-                     Eigen::Map<const Eigen::RowVectorXf>(p.b_h[l].data(), H);
-                for (int k = 0; k < H; ++k) h[k] = softplus(h2[k]);
+                dense(p.w_h[l].data(), p.b_h[l].data(), h.data(), H, H, h2.data());
+                h.swap(h2);
             }
-            float o[2];
+            float o[2] = {0, 0};
             for (int k = 0; k < p.n_out; ++k) {
                 float acc = p.b_out[k];
                 for (int q = 0; q < H; ++q) acc += p.w_out[k * H + q] * h[q];
@@ -102,16 +100,27 @@ public:
                 // exp(log_softmax(o))[1]
                 const double m = std::max(o[0], o[1]);
                 const double lse = m + std::log(std::exp(o[0] - m) + std::exp(o[1] - m));
-                out[sidx] = std::exp(o[1] - lse);
+                out[s] = std::exp(o[1] - lse);
             } else {
-                out[sidx] = static_cast<double>(o[0]) * p.norm_std + p.norm_mean;
+                out[s] = static_cast<double>(o[0]) * p.norm_std + p.norm_mean;
             }
         }
     }
 
-private:
+    // y = softplus(W x + b), W [n_out, n_in].
+    static void dense(const float* w, const float* b, const float* x, int n_in, int n_out, float* y) {
+        for (int o = 0; o < n_out; ++o) {
+            float acc = b[o];
+            for (int k = 0; k < n_in; ++k) acc += w[o * n_in + k] * x[k];
+            y[o] = softplus(acc);
+        }
+    }
+
     std::shared_ptr<const cgcnn::params> p_;
-    mat v_, next_, gauss_, self_, nbr_, bond_;
+    conv_fn conv_;
+    std::vector<layer_state> layers_;
+    std::vector<float> v_, next_, pq_;
+    std::vector<gauss_win> win_;
 };
 
 }  // namespace

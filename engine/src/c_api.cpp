@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "xtalsieve/cif.hpp"
+#include "xtalsieve/error.hpp"
 #include "xtalsieve/model_store.hpp"
 #include "xtalsieve/predictor.hpp"
 
