@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "xtalsieve/error.hpp"
 
@@ -9,15 +10,57 @@ namespace xtalsieve {
 
 namespace {
 
-vec3 cross(const vec3& a, const vec3& b) {
-    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-}
-double norm(const vec3& a) { return std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]); }
-
+// The reference (pymatgen 2022.11's find_points_in_spheres, then CGCNN's
+// stable sort by distance) decides the order of equidistant neighbours — and
+// so which of them is the 12th — by the order in which its cell list visits
+// them. Equal distances are common in symmetric cells, so xtalsieve
+// reproduces that order as a sort key, and computes every quantity with the
+// same float64 operations in the same order, so that "equal" means the same
+// bits here and there:
+//   - points are the atoms wrapped into the cell (Python's x % 1 of
+//     fractional coordinates obtained with a cofactor inverse) plus lattice
+//     translations i*a + j*b + k*c, inserted in (i, j, k, atom) order;
+//   - space is cut into cubes of edge r from min(centres) - r - tol; a centre
+//     visits its 27 surrounding cubes in (dx, dy, dz) lexicographic order,
+//     and the points of a cube from the last inserted to the first;
+//   - a point is a neighbour when |p - c|^2 < r^2 + 1e-8, and not the centre
+//     itself (same atom, distance <= 1e-8).
 struct candidate {
     double dist;
+    int cube;         // 0..26, rank of the point's cube around the centre
+    std::int64_t ins; // insertion rank: larger is visited first
     std::int32_t j;
 };
+
+using mat3 = std::array<vec3, 3>;
+
+mat3 cofactor_inverse(const mat3& m) {
+    const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) +
+                       m[0][1] * (m[1][2] * m[2][0] - m[1][0] * m[2][2]) +
+                       m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    mat3 inv{};
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j)
+            inv[i][j] = (m[(j + 1) % 3][(i + 1) % 3] * m[(j + 2) % 3][(i + 2) % 3] -
+                         m[(j + 2) % 3][(i + 1) % 3] * m[(j + 1) % 3][(i + 2) % 3]) /
+                        det;
+    return inv;
+}
+
+// Row vector times matrix, summed left to right as a plain loop does.
+vec3 row_times(const vec3& v, const mat3& m) {
+    vec3 out;
+    for (int j = 0; j < 3; ++j) out[j] = v[0] * m[0][j] + v[1] * m[1][j] + v[2] * m[2][j];
+    return out;
+}
+
+// Python's float modulo by 1: the result has the sign of the divisor, and a
+// tiny negative number becomes exactly 1.0.
+double py_mod1(double x) {
+    double r = std::fmod(x, 1.0);
+    if (r != 0 && r < 0) r += 1.0;
+    return r;
+}
 
 }  // namespace
 
@@ -26,29 +69,41 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
     const int M = opt.max_neighbors;
     XS_ASSERT(M > 0);
     const double r = opt.radius;
+    const double tol = 1e-8;
+    const mat3& L = s.lattice;
     const double vol = std::abs(cell_volume(s));
     if (n == 0 || !(vol > 1e-3)) throw error(s.id + ": cannot build a graph for an empty or zero-volume cell");
 
-    // Images needed along lattice vector k: the cutoff divided by the spacing
-    // of the lattice planes spanned by the other two vectors, plus one for the
-    // spread of fractional coordinates inside the cell.
+    // Cartesian centres, as pymatgen's site.coords.
+    std::vector<vec3> cart(n), cic(n);
+    for (int i = 0; i < n; ++i) cart[i] = row_times(s.frac[i], L);
+    const mat3 inv = cofactor_inverse(L);
+    for (int i = 0; i < n; ++i) {
+        vec3 f = row_times(cart[i], inv);
+        for (double& x : f) x = py_mod1(x);
+        cic[i] = row_times(f, L);
+    }
+    vec3 vmin;
+    for (int k = 0; k < 3; ++k) {
+        double lo = cart[0][k];
+        for (int i = 1; i < n; ++i) lo = std::min(lo, cart[i][k]);
+        vmin[k] = lo - r - tol;
+    }
+    auto cube_of = [&](const vec3& x, int k) { return static_cast<long>(std::floor((x[k] - vmin[k] + 1e-8) / r)); };
+
+    // Translations needed along each lattice vector: cutoff over the spacing
+    // of the lattice planes, plus one for the spread of wrapped coordinates.
     int range[3];
     for (int k = 0; k < 3; ++k) {
-        const vec3 c = cross(s.lattice[(k + 1) % 3], s.lattice[(k + 2) % 3]);
-        const double spacing = vol / norm(c);
+        const vec3& u = L[(k + 1) % 3];
+        const vec3& w = L[(k + 2) % 3];
+        const vec3 c = {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]};
+        const double spacing = vol / std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
         const double reach = std::ceil(r / spacing) + 1;
-        if (reach > 1000) throw error(s.id + ": cell too thin for an 8 Å neighbour search");
+        if (!(reach <= 200)) throw error(s.id + ": cell too thin for an 8 Å neighbour search");
         range[k] = static_cast<int>(reach);
     }
-
-    // Wrapped Cartesian positions: the reference works on coordinates in [0, 1).
-    std::vector<vec3> pos(n);
-    for (int i = 0; i < n; ++i) {
-        vec3 f = s.frac[i];
-        for (double& x : f) x -= std::floor(x);
-        for (int k = 0; k < 3; ++k)
-            pos[i][k] = f[0] * s.lattice[0][k] + f[1] * s.lattice[1][k] + f[2] * s.lattice[2][k];
-    }
+    const std::int64_t span1 = 2 * range[1] + 1, span2 = 2 * range[2] + 1;
 
     crystal_graph g;
     g.n_atoms = n;
@@ -59,32 +114,41 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
 
     const double r2 = r * r;
     std::vector<candidate> cand;
-    for (int i = 0; i < n; ++i) {
+    for (int ci = 0; ci < n; ++ci) {
         cand.clear();
+        const vec3& c = cart[ci];
+        const long cc[3] = {cube_of(c, 0), cube_of(c, 1), cube_of(c, 2)};
         for (int a = -range[0]; a <= range[0]; ++a)
             for (int b = -range[1]; b <= range[1]; ++b)
-                for (int c = -range[2]; c <= range[2]; ++c) {
+                for (int e = -range[2]; e <= range[2]; ++e) {
                     vec3 t;
-                    for (int k = 0; k < 3; ++k)
-                        t[k] = a * s.lattice[0][k] + b * s.lattice[1][k] + c * s.lattice[2][k];
+                    for (int k = 0; k < 3; ++k) t[k] = a * L[0][k] + b * L[1][k] + e * L[2][k];
+                    const std::int64_t image_rank = ((a + range[0]) * span1 + (b + range[1])) * span2 + (e + range[2]);
                     for (int j = 0; j < n; ++j) {
+                        vec3 p;
                         double d2 = 0;
                         for (int k = 0; k < 3; ++k) {
-                            const double dx = pos[j][k] + t[k] - pos[i][k];
-                            d2 += dx * dx;
+                            p[k] = t[k] + cic[j][k];
+                            d2 += (p[k] - c[k]) * (p[k] - c[k]);
                         }
-                        if (d2 > r2 + 1e-8) continue;
+                        if (!(d2 < r2 + tol)) continue;
                         const double d = std::sqrt(d2);
-                        if (d < 1e-8) continue;
-                        cand.push_back({d, j});
+                        if (j == ci && d <= tol) continue;
+                        const int cube = static_cast<int>((cube_of(p, 0) - cc[0] + 1) * 9 +
+                                                          (cube_of(p, 1) - cc[1] + 1) * 3 + (cube_of(p, 2) - cc[2] + 1));
+                        cand.push_back({d, cube, image_rank * n + j, j});
                     }
                 }
-        std::stable_sort(cand.begin(), cand.end(),
-                         [](const candidate& x, const candidate& y) { return x.dist < y.dist; });
+        const auto before = [](const candidate& x, const candidate& y) {
+            if (x.dist != y.dist) return x.dist < y.dist;
+            if (x.cube != y.cube) return x.cube < y.cube;
+            return x.ins > y.ins;
+        };
         const int keep = std::min<int>(M, static_cast<int>(cand.size()));
+        std::partial_sort(cand.begin(), cand.begin() + keep, cand.end(), before);
         for (int m = 0; m < keep; ++m) {
-            g.nbr_idx[static_cast<std::size_t>(i) * M + m] = cand[m].j;
-            g.nbr_dist[static_cast<std::size_t>(i) * M + m] = static_cast<float>(cand[m].dist);
+            g.nbr_idx[static_cast<std::size_t>(ci) * M + m] = cand[m].j;
+            g.nbr_dist[static_cast<std::size_t>(ci) * M + m] = static_cast<float>(cand[m].dist);
         }
     }
     return g;

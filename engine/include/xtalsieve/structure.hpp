@@ -34,3 +34,14 @@ void sort_by_electronegativity(structure& s);
 void validate(const structure& s);
 
 }  // namespace xtalsieve
+
+namespace xtalsieve {
+
+// Lattice vectors (rows a, b, c; Å) from cell lengths (Å) and angles
+// (degrees), bit for bit as pymatgen 2022.11 builds them (a in the xz plane,
+// c along z). Only distances matter to the models; the bits matter to the
+// order of equidistant neighbours.
+std::array<vec3, 3> lattice_from_parameters(double a, double b, double c, double alpha, double beta,
+                                            double gamma);
+
+}  // namespace xtalsieve
