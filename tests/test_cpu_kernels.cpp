@@ -1,0 +1,110 @@
+// The CPU backend's building blocks against straightforward double-precision versions.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "engine/cpu/cgcnn_kernels.hpp"
+#include "engine/cpu/dnnl_matmul.hpp"
+#include "engine/cpu/vec_math.hpp"
+#include "engine/models/cgcnn_params.hpp"
+
+using namespace xtalsieve;
+using namespace xtalsieve::cpu;
+
+namespace {
+
+double ref_softplus(double x) { return x > 20 ? x : std::log1p(std::exp(x)); }
+double ref_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+}  // namespace
+
+TEST(CpuKernels, VectorMathIsAccurate) {
+    double worst_exp = 0, worst_sp = 0, worst_sig = 0;
+    for (double x = -80; x <= 80; x += 0.00731) {
+        const float xf = static_cast<float>(x);
+        worst_exp = std::max(worst_exp, std::abs(fast_exp(xf) / std::exp(double(xf)) - 1));
+        worst_sp = std::max(worst_sp, std::abs(softplus(xf) - ref_softplus(xf)) / std::max(1e-30, ref_softplus(xf)));
+        worst_sig = std::max(worst_sig, std::abs(sigmoid(xf) - ref_sigmoid(xf)) / ref_sigmoid(xf));
+    }
+    EXPECT_LT(worst_exp, 5e-7);
+    EXPECT_LT(worst_sp, 5e-7);
+    EXPECT_LT(worst_sig, 5e-7);
+}
+
+TEST(CpuKernels, GaussianWindowHoldsEveryNonNegligibleCentre) {
+    for (double d = 0.5; d <= 9.0; d += 0.0137) {
+        gauss_win w;
+        make_gauss_window(d, w);
+        for (int k = 0; k < cgcnn::n_gaussians; ++k) {
+            const double x = d - k * 0.2;
+            const double g = std::exp(-x * x / 0.04);
+            if (k >= w.k0 && k < w.k0 + gauss_window) EXPECT_EQ(w.g[k - w.k0], static_cast<float>(g));
+            else EXPECT_LT(g, 1e-20) << "d=" << d << " k=" << k;
+        }
+    }
+}
+
+TEST(CpuKernels, MatmulMatchesNaiveProduct) {
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd;
+    const int K = 64, N = 256, Mrows = 37;
+    std::vector<float> w(N * K), b(N), x(Mrows * K), y(Mrows * N);
+    for (auto& v : w) v = nd(rng);
+    for (auto& v : b) v = nd(rng);
+    for (auto& v : x) v = nd(rng);
+    dnnl_matmul mm(K, N, w.data(), b.data());
+    mm.run(x.data(), Mrows, y.data());
+    for (int i = 0; i < Mrows; ++i)
+        for (int o = 0; o < N; ++o) {
+            double acc = b[o];
+            for (int k = 0; k < K; ++k) acc += double(w[o * K + k]) * x[i * K + k];
+            EXPECT_NEAR(y[i * N + o], acc, 1e-4 * (1 + std::abs(acc)));
+        }
+}
+
+TEST(CpuKernels, FusedConvolutionMatchesNaiveLayer) {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 0.5f);
+    std::uniform_real_distribution<double> ud(1.0, 9.0);
+    const int A = 64, M = 12, N = 23, G = cgcnn::n_gaussians;
+    std::vector<float> pq(N * 4 * A), v(N * A), wbt(G * 2 * A), s2(A), t2(A);
+    for (auto& x : pq) x = nd(rng);
+    for (auto& x : v) x = nd(rng);
+    for (auto& x : wbt) x = nd(rng);
+    for (auto& x : s2) x = 1 + nd(rng);
+    for (auto& x : t2) x = nd(rng);
+    std::vector<std::int32_t> idx(N * M);
+    std::vector<double> dist(N * M);
+    std::vector<gauss_win> win(N * M);
+    for (int e = 0; e < N * M; ++e) {
+        idx[e] = static_cast<std::int32_t>(rng() % N);
+        dist[e] = ud(rng);
+        make_gauss_window(dist[e], win[e]);
+    }
+    // Naive: full 41-wide Gaussian product in double.
+    std::vector<double> want(N * A);
+    for (int i = 0; i < N; ++i) {
+        std::vector<double> acc(A, 0.0);
+        for (int m = 0; m < M; ++m) {
+            const int e = i * M + m, j = idx[e];
+            std::vector<double> z(2 * A);
+            for (int o = 0; o < 2 * A; ++o) {
+                z[o] = double(pq[i * 4 * A + o]) + pq[j * 4 * A + 2 * A + o];
+                for (int k = 0; k < G; ++k) {
+                    const double x = dist[e] - k * 0.2;
+                    z[o] += double(static_cast<float>(std::exp(-x * x / 0.04))) * wbt[k * 2 * A + o];
+                }
+            }
+            for (int a = 0; a < A; ++a) acc[a] += ref_sigmoid(z[a]) * ref_softplus(z[A + a]);
+        }
+        for (int a = 0; a < A; ++a) want[i * A + a] = ref_softplus(v[i * A + a] + acc[a] * s2[a] + t2[a]);
+    }
+    for (conv_fn f : {&isa_generic::conv, select_conv_kernel()}) {
+        std::vector<float> out(N * A);
+        conv_args a{pq.data(), v.data(), idx.data(), win.data(), wbt.data(), s2.data(), t2.data(), out.data(), N, M, A};
+        f(a);
+        for (int k = 0; k < N * A; ++k) EXPECT_NEAR(out[k], want[k], 2e-5 * (1 + std::abs(want[k])));
+    }
+}
