@@ -28,5 +28,6 @@ private:
 int predict(const std::vector<std::string>& args);
 int convert(const std::vector<std::string>& args);
 int models(const std::vector<std::string>& args);
+int bench(const std::vector<std::string>& args);
 
 }  // namespace xtalsieve::cli

@@ -19,6 +19,7 @@ const char* usage =
     "  xtalsieve predict --model M [--model M2 ...] --input PATH [--output FILE.csv]\n"
     "                    [--atom-init atom_init.json] [--threads N] [--batch-atoms N]\n"
     "  xtalsieve convert --model M --output FILE.xtsw [--atom-init atom_init.json]\n"
+    "  xtalsieve bench   [--model M ...] --input PATH [--repeat-to N] [--threads N] [--output FILE]\n"
     "  xtalsieve models\n"
     "  xtalsieve version\n"
     "\n"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
         if (cmd == "predict") return xtalsieve::cli::predict(args);
         if (cmd == "convert") return xtalsieve::cli::convert(args);
         if (cmd == "models") return xtalsieve::cli::models(args);
+        if (cmd == "bench") return xtalsieve::cli::bench(args);
         if (cmd == "version") {
             std::puts("xtalsieve 0.1.0");
             return 0;

@@ -7,6 +7,8 @@
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
+#include <atomic>
+#include <chrono>
 #include <span>
 
 #include "xtalsieve/error.hpp"
@@ -24,6 +26,13 @@ struct item {
 
 using chunk = std::vector<item>;
 
+using clock_type = std::chrono::steady_clock;
+
+std::uint64_t ns_since(clock_type::time_point t0) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t0).count());
+}
+
 }  // namespace
 
 struct predictor::impl {
@@ -34,6 +43,8 @@ struct predictor::impl {
     graph_options gopt;
     // Models hold scratch buffers: one set per worker thread.
     tbb::enumerable_thread_specific<std::vector<std::unique_ptr<model>>> models;
+    std::atomic<std::uint64_t> read_ns{0}, parse_ns{0}, graph_ns{0}, infer_ns{0}, write_ns{0};
+    std::atomic<std::uint64_t> records{0}, structures{0}, atoms{0}, failed{0};
 
     std::vector<std::unique_ptr<model>>& local_models() {
         auto& m = models.local();
@@ -60,6 +71,7 @@ struct predictor::impl {
             batch.clear();
             members.clear();
         };
+        const auto t0 = clock_type::now();
         for (item& it : c) {
             if (!it.out.error.empty()) continue;
             if (!members.empty() && batch.n_atoms() + it.graph.n_atoms > opt.batch_atoms) flush();
@@ -68,6 +80,7 @@ struct predictor::impl {
             members.push_back(&it);
         }
         flush();
+        infer_ns += ns_since(t0);
     }
 
     void prepare_item(item& it) {
@@ -80,10 +93,14 @@ struct predictor::impl {
             return;
         }
         try {
+            const auto t0 = clock_type::now();
             structure s = parse_record(it.rec);
+            const auto t1 = clock_type::now();
+            parse_ns += ns_since(t0);
             it.out.n_atoms = static_cast<int>(s.size());
             it.graph = build_graph(s, gopt);
             check_elements(it.graph.numbers, it.rec.id);
+            graph_ns += ns_since(t1);
         } catch (const error& e) {
             it.out.error = e.what();
         }
@@ -135,6 +152,7 @@ void predictor::run(record_reader& in, const std::function<void(const prediction
                         fc.stop();
                         return nullptr;
                     }
+                    const auto t0 = clock_type::now();
                     auto c = std::make_shared<chunk>();
                     c->reserve(chunk_records);
                     while (c->size() < chunk_records) {
@@ -146,6 +164,7 @@ void predictor::run(record_reader& in, const std::function<void(const prediction
                         it.out.seq = seq++;
                         c->push_back(std::move(it));
                     }
+                    impl_->read_ns += ns_since(t0);
                     if (c->empty()) {
                         fc.stop();
                         return nullptr;
@@ -161,9 +180,40 @@ void predictor::run(record_reader& in, const std::function<void(const prediction
                     }) &
                 tbb::make_filter<std::shared_ptr<chunk>, void>(
                     tbb::filter_mode::serial_in_order, [&](std::shared_ptr<chunk> c) {
-                        for (const item& it : *c) sink(it.out);
+                        const auto t0 = clock_type::now();
+                        for (const item& it : *c) {
+                            ++impl_->records;
+                            if (it.out.error.empty()) {
+                                ++impl_->structures;
+                                impl_->atoms += static_cast<std::uint64_t>(it.out.n_atoms);
+                            } else {
+                                ++impl_->failed;
+                            }
+                            sink(it.out);
+                        }
+                        impl_->write_ns += ns_since(t0);
                     }));
     });
+}
+
+predict_stats predictor::stats() const {
+    predict_stats s;
+    s.read_ns = impl_->read_ns;
+    s.parse_ns = impl_->parse_ns;
+    s.graph_ns = impl_->graph_ns;
+    s.infer_ns = impl_->infer_ns;
+    s.write_ns = impl_->write_ns;
+    s.records = impl_->records;
+    s.structures = impl_->structures;
+    s.atoms = impl_->atoms;
+    s.failed = impl_->failed;
+    return s;
+}
+
+void predictor::reset_stats() {
+    for (auto* a : {&impl_->read_ns, &impl_->parse_ns, &impl_->graph_ns, &impl_->infer_ns, &impl_->write_ns,
+                    &impl_->records, &impl_->structures, &impl_->atoms, &impl_->failed})
+        *a = 0;
 }
 
 std::vector<double> predictor::predict(const structure& s) {

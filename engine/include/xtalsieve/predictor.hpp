@@ -1,6 +1,7 @@
 // xtalsieve/predictor.hpp — structures in, predictions out, for any number of models.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +34,12 @@ struct prediction {
     std::string error;            // non-empty: why this record has no prediction
 };
 
+// Time spent per stage, summed over worker threads (nanoseconds), and counts.
+struct predict_stats {
+    std::uint64_t read_ns = 0, parse_ns = 0, graph_ns = 0, infer_ns = 0, write_ns = 0;
+    std::uint64_t records = 0, structures = 0, atoms = 0, failed = 0;
+};
+
 class predictor {
 public:
     // Takes the weights by value; each model gets one parse and graph per structure.
@@ -54,6 +61,10 @@ public:
     // Sorts nothing: pass sites in the order the reference would (see
     // sort_by_electronegativity). Throws xtalsieve::error on bad input.
     std::vector<double> predict(const structure& s);
+
+    // Totals since construction (or the last reset).
+    predict_stats stats() const;
+    void reset_stats();
 
 private:
     struct impl;
