@@ -29,13 +29,15 @@ vec3 cartesian(const structure& s, std::size_t i) {
 void sort_by_electronegativity(structure& s) {
     std::vector<std::size_t> order(s.size());
     std::iota(order.begin(), order.end(), 0);
-    // Python's sorted() with Element.__lt__: X first, then symbol; stable.
-    // A NaN electronegativity compares false both ways, as in Python.
+    // Python's sorted() with Site.__lt__: average electronegativity first
+    // (a NaN compares false both ways, as in Python), then the species
+    // string; stable.
     std::stable_sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
         const int zi = s.numbers[i], zj = s.numbers[j];
         if (zi == zj) return false;
         const double xi = pauling_electronegativity(zi), xj = pauling_electronegativity(zj);
-        if (xi != xj) return xi < xj;
+        if (xi < xj) return true;
+        if (xi > xj) return false;
         return element_symbol(zi) < element_symbol(zj);
     });
     structure out;

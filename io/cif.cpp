@@ -1,0 +1,426 @@
+#include "xtalsieve/cif.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "xtalsieve/elements.hpp"
+#include "xtalsieve/error.hpp"
+
+namespace xtalsieve {
+
+namespace {
+
+// ---- Tokenizer -------------------------------------------------------------
+// CIF 1.1 tokens over the text: bare words, 'quoted' and "quoted" strings (a
+// quote closes only when followed by whitespace), ;text fields; (a line that
+// starts with ';'), and # comments. Tokens are views into the text.
+struct token {
+    std::string_view text;
+    bool quoted = false;
+};
+
+class tokenizer {
+public:
+    explicit tokenizer(std::string_view s) : s_(s) {}
+
+    bool next(token& t) {
+        for (;;) {
+            while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) {
+                if (s_[pos_] == '\n') ++line_;
+                ++pos_;
+            }
+            if (pos_ >= s_.size()) return false;
+            if (s_[pos_] == '#') {
+                while (pos_ < s_.size() && s_[pos_] != '\n') ++pos_;
+                continue;
+            }
+            break;
+        }
+        const char c = s_[pos_];
+        const bool at_line_start = pos_ == 0 || s_[pos_ - 1] == '\n' || s_[pos_ - 1] == '\r';
+        if (c == ';' && at_line_start) {
+            const std::size_t start = pos_ + 1;
+            std::size_t p = start;
+            for (;;) {
+                const std::size_t nl = s_.find('\n', p);
+                if (nl == std::string_view::npos) throw error("unterminated ;text field; at line " + std::to_string(line_));
+                ++line_;
+                if (nl + 1 < s_.size() && s_[nl + 1] == ';') {
+                    t = {s_.substr(start, nl - start), true};
+                    pos_ = nl + 2;
+                    return true;
+                }
+                p = nl + 1;
+            }
+        }
+        if (c == '\'' || c == '"') {
+            std::size_t p = pos_ + 1;
+            for (;;) {
+                if (p >= s_.size() || s_[p] == '\n') throw error("unterminated quoted string at line " + std::to_string(line_));
+                if (s_[p] == c && (p + 1 >= s_.size() || std::isspace(static_cast<unsigned char>(s_[p + 1])))) break;
+                ++p;
+            }
+            t = {s_.substr(pos_ + 1, p - pos_ - 1), true};
+            pos_ = p + 1;
+            return true;
+        }
+        const std::size_t start = pos_;
+        while (pos_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+        t = {s_.substr(start, pos_ - start), false};
+        return true;
+    }
+
+    std::size_t line() const { return line_; }
+
+private:
+    std::string_view s_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1;
+};
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    return true;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// One data block: tag (lower case) -> values (one for a plain item, one per row for a loop).
+struct block {
+    std::string name;
+    std::unordered_map<std::string, std::vector<std::string_view>> items;
+
+    const std::vector<std::string_view>* get(const std::string& tag) const {
+        auto it = items.find(tag);
+        return it == items.end() || it->second.empty() ? nullptr : &it->second;
+    }
+};
+
+// Reads the first data block; stops at the next data_ header.
+block read_first_block(std::string_view text, const std::string& id) {
+    tokenizer tz(text);
+    token t;
+    block b;
+    bool in_block = false;
+    auto is_keyword = [](const token& k) {
+        return !k.quoted && (iequals_prefix(k.text, "data_") || iequals_prefix(k.text, "loop_") ||
+                             iequals_prefix(k.text, "global_") || iequals_prefix(k.text, "save_") ||
+                             iequals_prefix(k.text, "stop_"));
+    };
+    bool have = tz.next(t);
+    while (have) {
+        if (!t.quoted && iequals_prefix(t.text, "data_")) {
+            if (in_block) break;
+            in_block = true;
+            b.name = std::string(t.text.substr(5));
+            have = tz.next(t);
+            continue;
+        }
+        if (!in_block) {  // text before the first data_ header
+            have = tz.next(t);
+            continue;
+        }
+        if (!t.quoted && iequals_prefix(t.text, "loop_")) {
+            std::vector<std::string> tags;
+            have = tz.next(t);
+            while (have && !t.quoted && !t.text.empty() && t.text[0] == '_') {
+                tags.push_back(lower(t.text));
+                have = tz.next(t);
+            }
+            if (tags.empty()) throw error(id + ": loop_ without tags at line " + std::to_string(tz.line()));
+            std::vector<std::vector<std::string_view>> cols(tags.size());
+            std::size_t k = 0;
+            while (have && !(!t.quoted && !t.text.empty() && t.text[0] == '_') && !is_keyword(t)) {
+                cols[k % tags.size()].push_back(t.text);
+                ++k;
+                have = tz.next(t);
+            }
+            if (k % tags.size() != 0)
+                throw error(id + ": loop of " + tags.front() + " has " + std::to_string(k) + " values, not a multiple of " +
+                            std::to_string(tags.size()) + " columns");
+            for (std::size_t c = 0; c < tags.size(); ++c) b.items[tags[c]] = std::move(cols[c]);
+            continue;
+        }
+        if (!t.quoted && !t.text.empty() && t.text[0] == '_') {
+            std::string tag = lower(t.text);
+            token v;
+            if (!tz.next(v) || (!v.quoted && (is_keyword(v) || (!v.text.empty() && v.text[0] == '_'))))
+                throw error(id + ": tag " + tag + " has no value");
+            b.items[tag] = {v.text};
+            have = tz.next(t);
+            continue;
+        }
+        // A stray value outside a loop: tolerated, as pymatgen does.
+        have = tz.next(t);
+    }
+    if (!in_block) throw error(id + ": no data_ block (empty or not a CIF file)");
+    return b;
+}
+
+// ---- Numbers ---------------------------------------------------------------
+
+// pymatgen's str2float: drops a "(uncertainty)" suffix; "." is 0; "?" is unknown.
+bool cif_number(std::string_view s, double& out) {
+    if (auto p = s.find('('); p != std::string_view::npos) s = s.substr(0, p);
+    if (s == ".") {
+        out = 0;
+        return true;
+    }
+    if (s.empty() || s == "?") return false;
+    // from_chars rejects a leading '+', which Python's float() accepts.
+    if (s[0] == '+') s.remove_prefix(1);
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size()) {
+        // Python also accepts nan / inf spellings; accept them so that the
+        // caller reports a non-finite value rather than a parse error.
+        const std::string l = lower(s);
+        if (l == "nan" || l == "-nan") out = NAN;
+        else if (l == "inf" || l == "infinity") out = INFINITY;
+        else if (l == "-inf" || l == "-infinity") out = -INFINITY;
+        else return false;
+    }
+    return true;
+}
+
+double required_number(const block& b, const std::string& tag, const std::string& id) {
+    const auto* v = b.get(tag);
+    if (!v) throw error(id + ": missing " + tag);
+    double x;
+    if (!cif_number(v->front(), x)) throw error(id + ": " + tag + " is not a number ('" + std::string(v->front()) + "')");
+    if (!std::isfinite(x)) throw error(id + ": " + tag + " is not finite");
+    return x;
+}
+
+// ---- Symmetry operations ---------------------------------------------------
+
+struct symop {
+    double rot[3][3] = {};
+    double trans[3] = {};
+
+    vec3 apply(const vec3& p) const {
+        vec3 out;
+        for (int i = 0; i < 3; ++i) out[i] = rot[i][0] * p[0] + rot[i][1] * p[1] + rot[i][2] * p[2] + trans[i];
+        return out;
+    }
+};
+
+// Parses "x, y, z" / "-y,x-y,z+1/3" / "1/2+x,..." the way pymatgen's
+// SymmOp.from_xyz_string does: per component, terms [+-][number[/number]]x|y|z
+// and a translation [+-]number[/number].
+bool parse_symop(std::string_view s, symop& op) {
+    std::string t;
+    for (char c : s)
+        if (!std::isspace(static_cast<unsigned char>(c))) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    int comp = 0;
+    std::size_t i = 0;
+    auto parse_num = [&](std::size_t& p, double& v) {
+        const std::size_t st = p;
+        while (p < t.size() && (std::isdigit(static_cast<unsigned char>(t[p])) || t[p] == '.')) ++p;
+        if (p == st) return false;
+        v = std::stod(t.substr(st, p - st));
+        return true;
+    };
+    while (i <= t.size()) {
+        if (i == t.size() || t[i] == ',') {
+            ++comp;
+            ++i;
+            if (comp > 3) return false;
+            continue;
+        }
+        if (comp > 2) return false;
+        double sign = 1;
+        if (t[i] == '+' || t[i] == '-') {
+            sign = t[i] == '-' ? -1 : 1;
+            ++i;
+        }
+        double num = 1, den = 1;
+        bool has_num = parse_num(i, num);
+        if (i < t.size() && t[i] == '/') {
+            ++i;
+            if (!parse_num(i, den) || den == 0) return false;
+        }
+        if (i < t.size() && t[i] >= 'x' && t[i] <= 'z') {
+            op.rot[comp][t[i] - 'x'] = sign * (num / den);
+            ++i;
+        } else if (has_num) {
+            op.trans[comp] = (num / den) * sign;
+        } else {
+            return false;
+        }
+    }
+    return comp == 3;
+}
+
+double wrap(double x) { return x - std::floor(x); }
+
+// pymatgen's in_coord_list_pbc: every component within atol after removing
+// whole cell translations (numpy rounds half to even).
+bool same_site_pbc(const vec3& a, const vec3& b, double atol) {
+    for (int k = 0; k < 3; ++k) {
+        double d = a[k] - b[k];
+        d -= std::nearbyint(d);
+        if (!(std::abs(d) < atol)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+structure read_cif(std::string_view text, const std::string& id) {
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw error(id + ": empty file");
+    block b;
+    try {
+        b = read_first_block(text, id);
+    } catch (const error& e) {
+        const std::string w = e.what();
+        throw error(w.rfind(id + ":", 0) == 0 ? w : id + ": " + w);
+    }
+
+    structure s;
+    s.id = id;
+    const double a = required_number(b, "_cell_length_a", id);
+    const double bl = required_number(b, "_cell_length_b", id);
+    const double c = required_number(b, "_cell_length_c", id);
+    const double al = required_number(b, "_cell_angle_alpha", id);
+    const double be = required_number(b, "_cell_angle_beta", id);
+    const double ga = required_number(b, "_cell_angle_gamma", id);
+    if (!(a > 0 && bl > 0 && c > 0)) throw error(id + ": cell lengths must be positive");
+    if (!(al > 0 && al < 180 && be > 0 && be < 180 && ga > 0 && ga < 180))
+        throw error(id + ": cell angles must lie strictly between 0 and 180 degrees");
+    s.lattice = lattice_from_parameters(a, bl, c, al, be, ga);
+
+    std::vector<symop> ops;
+    for (const char* tag : {"_symmetry_equiv_pos_as_xyz", "_symmetry_equiv_pos_as_xyz_",
+                            "_space_group_symop_operation_xyz", "_space_group_symop_operation_xyz_"}) {
+        const auto* v = b.get(tag);
+        if (!v) continue;
+        std::vector<symop> parsed;
+        bool ok = true;
+        for (auto str : *v) {
+            symop op;
+            if (!parse_symop(str, op)) {
+                ok = false;
+                break;
+            }
+            parsed.push_back(op);
+        }
+        if (ok) {
+            ops = std::move(parsed);
+            break;
+        }
+    }
+    if (ops.empty()) {
+        symop identity;
+        for (int i = 0; i < 3; ++i) identity.rot[i][i] = 1;
+        ops.push_back(identity);
+    }
+
+    const auto* labels = b.get("_atom_site_label");
+    const auto* types = b.get("_atom_site_type_symbol");
+    const auto* fx = b.get("_atom_site_fract_x");
+    const auto* fy = b.get("_atom_site_fract_y");
+    const auto* fz = b.get("_atom_site_fract_z");
+    const auto* occ = b.get("_atom_site_occupancy");
+    if (!fx || !fy || !fz) {
+        if (b.get("_atom_site_cartn_x")) throw error(id + ": only Cartesian site coordinates given (not supported)");
+        throw error(id + ": no fractional site coordinates (_atom_site_fract_x/y/z)");
+    }
+    const auto* names = labels ? labels : types;
+    if (!names) throw error(id + ": no _atom_site_label or _atom_site_type_symbol");
+    const std::size_t n = names->size();
+    if (fx->size() != n || fy->size() != n || fz->size() != n || (types && types->size() != n) ||
+        (occ && occ->size() != n))
+        throw error(id + ": site columns differ in length");
+
+    // Sites in file order, merged when a symmetry image of one lands on an
+    // earlier one (pymatgen merges their compositions: disorder).
+    struct site {
+        vec3 coord;
+        int z;
+        double occupancy;
+        bool mixed = false;
+    };
+    std::vector<site> sites;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string_view sym = types ? (*types)[i] : (*labels)[i];
+        if (sym.substr(0, 2) == "OH") continue;  // pymatgen drops hydroxyl labels
+        const int z = element_from_label(sym);
+        if (z == 0) throw error(id + ": unknown element '" + std::string(sym) + "' at site " + std::to_string(i + 1));
+        vec3 p;
+        const std::vector<std::string_view>* cols[3] = {fx, fy, fz};
+        for (int k = 0; k < 3; ++k) {
+            if (!cif_number((*cols[k])[i], p[k]))
+                throw error(id + ": site " + std::to_string(i + 1) + " has a bad coordinate '" +
+                            std::string((*cols[k])[i]) + "'");
+            if (!std::isfinite(p[k]))
+                throw error(id + ": site " + std::to_string(i + 1) + " has a non-finite coordinate");
+            // Finite-precision thirds (0.3333, 0.66667) become exact before
+            // symmetry is applied, as in pymatgen.
+            for (double third : {1.0 / 3.0, 2.0 / 3.0})
+                if (std::abs(1 - p[k] / third) < 1e-4) p[k] = third;
+        }
+        double o = 1;
+        if (occ && !cif_number((*occ)[i], o)) o = 1;
+        if (!(o > 0)) continue;
+        bool merged = false;
+        for (site& other : sites) {
+            for (const symop& op : ops)
+                if (same_site_pbc(other.coord, op.apply(p), 1e-4)) {
+                    merged = true;
+                    break;
+                }
+            if (merged) {
+                if (other.z != z) other.mixed = true;
+                other.occupancy += o;
+                break;
+            }
+        }
+        if (!merged) sites.push_back({p, z, o});
+    }
+    if (sites.empty()) throw error(id + ": no atomic sites");
+
+    // Expand each site by every operation, keeping new positions only. Sites
+    // of one element keep file order (then operation order), which is the
+    // order pymatgen produces within an element.
+    for (const site& st : sites) {
+        if (st.mixed || st.occupancy != 1.0)
+            throw error(id + ": partial occupancy (disordered structure) is not supported");
+    }
+    std::vector<bool> done(sites.size(), false);
+    for (std::size_t g = 0; g < sites.size(); ++g) {
+        if (done[g]) continue;
+        std::vector<vec3> coords;  // all positions of this element
+        for (std::size_t h = g; h < sites.size(); ++h) {
+            if (done[h] || sites[h].z != sites[g].z) continue;
+            done[h] = true;
+            for (const symop& op : ops) {
+                vec3 q = op.apply(sites[h].coord);
+                for (double& x : q) x = wrap(x);
+                bool seen = false;
+                for (const vec3& e : coords)
+                    if (same_site_pbc(e, q, 1e-4)) {
+                        seen = true;
+                        break;
+                    }
+                if (!seen) coords.push_back(q);
+            }
+        }
+        for (const vec3& q : coords) {
+            s.frac.push_back(q);
+            s.numbers.push_back(sites[g].z);
+        }
+    }
+    return s;
+}
+
+}  // namespace xtalsieve
