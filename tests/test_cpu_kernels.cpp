@@ -54,7 +54,7 @@ TEST(CpuKernels, MatmulMatchesNaiveProduct) {
     for (auto& v : w) v = nd(rng);
     for (auto& v : b) v = nd(rng);
     for (auto& v : x) v = nd(rng);
-    dnnl_matmul mm(K, N, w.data(), b.data());
+    matmul_f32 mm(K, N, w.data(), b.data());
     mm.run(x.data(), Mrows, y.data());
     for (int i = 0; i < Mrows; ++i)
         for (int o = 0; o < N; ++o) {

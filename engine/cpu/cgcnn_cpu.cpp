@@ -16,7 +16,7 @@ namespace xtalsieve::cpu {
 namespace {
 
 struct layer_state {
-    std::unique_ptr<dnnl_matmul> pq;   // v -> [W_self v + bias | W_nbr v]
+    std::unique_ptr<matmul_f32> pq;   // v -> [W_self v + bias | W_nbr v]
     std::vector<float> w_bond_t;       // [41, 2A]
 };
 
@@ -30,7 +30,7 @@ public:
             w.insert(w.end(), c.w_nbr.begin(), c.w_nbr.end());
             std::vector<float> b(c.bias);
             b.resize(4 * A, 0.0f);
-            L.pq = std::make_unique<dnnl_matmul>(A, 4 * A, w.data(), b.data());
+            L.pq = std::make_unique<matmul_f32>(A, 4 * A, w.data(), b.data());
             L.w_bond_t.resize(static_cast<std::size_t>(cgcnn::n_gaussians) * 2 * A);
             for (int o = 0; o < 2 * A; ++o)
                 for (int k = 0; k < cgcnn::n_gaussians; ++k)

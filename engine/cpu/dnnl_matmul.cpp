@@ -16,7 +16,7 @@ dnnl_memory_desc_t desc2d(std::int64_t d0, std::int64_t d1, std::int64_t s0, std
 
 }  // namespace
 
-dnnl_matmul::dnnl_matmul(std::int64_t k, std::int64_t n_out, const float* w, const float* bias)
+matmul_f32::matmul_f32(std::int64_t k, std::int64_t n_out, const float* w, const float* bias)
     : k_(k), n_(n_out), w_(w, w + k * n_out), b_(n_out, 0.0f) {
     if (bias) b_.assign(bias, bias + n_out);
     // Parallelism comes from the pipeline: each worker runs its own
@@ -39,7 +39,7 @@ dnnl_matmul::dnnl_matmul(std::int64_t k, std::int64_t n_out, const float* w, con
     XS_DNNL_CHECK(dnnl_memory_create(&bmem_, &bia, engine_, b_.data()));
 }
 
-dnnl_matmul::~dnnl_matmul() {
+matmul_f32::~matmul_f32() {
     if (wmem_) dnnl_memory_destroy(wmem_);
     if (bmem_) dnnl_memory_destroy(bmem_);
     if (prim_) dnnl_primitive_destroy(prim_);
@@ -47,7 +47,7 @@ dnnl_matmul::~dnnl_matmul() {
     if (engine_) dnnl_engine_destroy(engine_);
 }
 
-void dnnl_matmul::run(const float* src, std::int64_t m, float* dst) {
+void matmul_f32::run(const float* src, std::int64_t m, float* dst) {
     if (m == 0) return;
     omp_set_num_threads(1);
     const dnnl_memory_desc_t smd = desc2d(m, k_, k_, 1);

@@ -18,14 +18,14 @@
 
 namespace xtalsieve::cpu {
 
-class dnnl_matmul {
+class matmul_f32 {
 public:
     // dst[M, n_out] = src[M, k] * W^T + bias, W row-major [n_out, k] (PyTorch
     // layout). W and bias are copied.
-    dnnl_matmul(std::int64_t k, std::int64_t n_out, const float* w, const float* bias);
-    ~dnnl_matmul();
-    dnnl_matmul(const dnnl_matmul&) = delete;
-    dnnl_matmul& operator=(const dnnl_matmul&) = delete;
+    matmul_f32(std::int64_t k, std::int64_t n_out, const float* w, const float* bias);
+    ~matmul_f32();
+    matmul_f32(const matmul_f32&) = delete;
+    matmul_f32& operator=(const matmul_f32&) = delete;
 
     void run(const float* src, std::int64_t m, float* dst);
 
