@@ -1,0 +1,207 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "test_support.hpp"
+#include "xtalsieve/cif.hpp"
+#include "xtalsieve/csv.hpp"
+#include "xtalsieve/elements.hpp"
+#include "xtalsieve/input.hpp"
+
+using namespace xtalsieve;
+
+namespace {
+
+const char* cell(double a = 4, double c = 4, double gamma = 90) {
+    static std::string s;
+    s = "data_t\n_cell_length_a " + std::to_string(a) + "\n_cell_length_b " + std::to_string(a) +
+        "\n_cell_length_c " + std::to_string(c) + "\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma " +
+        std::to_string(gamma) + "\n";
+    return s.c_str();
+}
+
+const char* sites_header =
+    "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n";
+
+std::string error_of(const std::string& text) {
+    try {
+        read_cif(text, "bad");
+    } catch (const error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST(Cif, UncertaintiesAreDropped) {
+    structure s = read_cif(std::string("data_x\n_cell_length_a 5.4309(2)\n_cell_length_b 5.4309(2)\n"
+                                       "_cell_length_c 5.4309(12)\n_cell_angle_alpha 90.0(1)\n_cell_angle_beta 90\n"
+                                       "_cell_angle_gamma 90\n") +
+                               sites_header + "Si1 Si 0.125(3) 0.125(3) 0.125(3)\n",
+                           "x");
+    EXPECT_DOUBLE_EQ(s.lattice[0][0], 5.4309);
+    EXPECT_DOUBLE_EQ(s.frac[0][0], 0.125);
+}
+
+TEST(Cif, BothSymmetryTagsAndQuotedOperations) {
+    for (const char* tag : {"_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz"}) {
+        const std::string text = std::string(cell(5.64)) + "loop_\n" + tag +
+                                  "\n'x, y, z'\n'x, 1/2+y, 1/2+z'\n\"1/2+x, y, 1/2+z\"\n'1/2+x,1/2+y,z'\n" + sites_header +
+                                  "Na1 Na 0 0 0\nCl1 Cl 0.5 0 0\n";
+        structure s = read_cif(text, "nacl");
+        EXPECT_EQ(s.size(), 8u) << tag;
+    }
+}
+
+TEST(Cif, NoSymmetryMeansP1) {
+    structure s = read_cif(std::string(cell()) + sites_header + "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n", "p1");
+    EXPECT_EQ(s.size(), 2u);
+}
+
+TEST(Cif, HexagonalThirdsAreSnappedBeforeSymmetry) {
+    // P6_3mc-like ops on a site written with 5 digits: without snapping the
+    // images of (1/3, 2/3) would not coincide and the cell would gain atoms.
+    const std::string text = std::string(cell(3.25, 5.2, 120)) +
+                             "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-y,x-y,z\n-x+y,-x,z\n-x,-y,z+1/2\ny,-x+y,z+1/2\n"
+                             "x-y,x,z+1/2\n" +
+                             sites_header + "Zn1 Zn 0.33333 0.66667 0.0\nO1 O 0.333330 0.666670 0.382\n";
+    structure s = read_cif(text, "zno");
+    EXPECT_EQ(s.size(), 4u);
+    EXPECT_EQ(s.frac[0][0], 1.0 / 3.0);
+    EXPECT_EQ(s.frac[0][1], 2.0 / 3.0);
+}
+
+TEST(Cif, DuplicatesAfterSymmetryAndNegativeCoordinates) {
+    // An inversion centre maps (0,0,0) onto itself; -0.25 wraps to 0.75.
+    const std::string text = std::string(cell()) + "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y,z'\n'-x,-y,-z'\n" +
+                             sites_header + "Na1 Na 0 0 0\nCl1 Cl -0.25 0.5 0.5\n";
+    structure s = read_cif(text, "inv");
+    ASSERT_EQ(s.size(), 3u);  // Na once, Cl at 0.75 and 0.25
+    EXPECT_DOUBLE_EQ(s.frac[1][0], 0.75);
+    EXPECT_DOUBLE_EQ(s.frac[2][0], 0.25);
+}
+
+TEST(Cif, SpeciesFromTypeSymbolOrLabel) {
+    EXPECT_EQ(element_from_label("Na1+"), 11);
+    EXPECT_EQ(element_from_label("O2-"), 8);
+    EXPECT_EQ(element_from_label("Fe3"), 26);
+    EXPECT_EQ(element_from_label("CA1"), 20);
+    EXPECT_EQ(element_from_label("C1"), 6);
+    EXPECT_EQ(element_from_label("Ow1"), 8);
+    EXPECT_EQ(element_from_label("Qq"), 0);
+    const std::string text = std::string(cell()) +
+                             "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+                             "Cs1 0 0 0\nCl1 0.5 0.5 0.5\n";
+    structure s = read_cif(text, "cscl");
+    EXPECT_EQ(s.numbers, (std::vector<int>{55, 17}));
+}
+
+TEST(Cif, ElectronegativityOrderPutsLeastElectronegativeFirst) {
+    record r;
+    r.id = "x";
+    r.source = "x.cif";
+    r.format = "cif";
+    r.text = std::string(cell()) + sites_header + "O1 O 0.5 0.5 0\nTi1 Ti 0.5 0.5 0.5\nO2 O 0 0.5 0.5\nSr1 Sr 0 0 0\n";
+    structure s = parse_record(r);
+    EXPECT_EQ(s.numbers, (std::vector<int>{38, 22, 8, 8}));
+    EXPECT_EQ(s.frac[2][0], 0.5);  // file order kept within oxygen
+    EXPECT_EQ(s.frac[3][0], 0.0);
+}
+
+TEST(Cif, SharedSampleSiteCountsMatchPymatgen) {
+    // Site counts of pymatgen 2022.11's Structure.from_file for the ten shared CIFs.
+    const std::pair<const char*, std::size_t> want[] = {{"1000041", 8}, {"1000050", 2}, {"1101051", 4},
+                                                         {"1507756", 5}, {"7206075", 12}, {"9000046", 8},
+                                                         {"9009743", 2}, {"9011050", 8}, {"9011998", 8},
+                                                         {"9012304", 8}};
+    for (auto [id, n] : want) {
+        const auto path = xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression" / (std::string(id) + ".cif");
+        EXPECT_EQ(read_cif(xs_test::slurp(path), id).size(), n) << id;
+    }
+}
+
+TEST(Cif, BadInputsGiveClearErrors) {
+    EXPECT_NE(error_of("").find("empty"), std::string::npos);
+    EXPECT_NE(error_of("just text\n").find("no data_"), std::string::npos);
+    EXPECT_NE(error_of("data_x\n_cell_length_a 4\n").find("_cell_length_b"), std::string::npos);
+    EXPECT_NE(error_of(std::string(cell()) + "_cell_volume 1\n").find("fractional"), std::string::npos);
+    EXPECT_NE(error_of(std::string(cell()) + sites_header + "Qq1 Qq 0 0 0\n").find("unknown element"), std::string::npos);
+    EXPECT_NE(error_of(std::string(cell()) + sites_header + "Na1 Na nan 0 0\n").find("non-finite"), std::string::npos);
+    EXPECT_NE(error_of(std::string(cell()) + sites_header + "Na1 Na abc 0 0\n").find("bad coordinate"), std::string::npos);
+    EXPECT_NE(error_of(std::string(cell()) + sites_header + "Na1 Na 0 0\n").find("not a multiple"), std::string::npos);
+    EXPECT_NE(error_of(std::string(cell(4, 0)) + sites_header + "Na1 Na 0 0 0\n").find("positive"), std::string::npos);
+    EXPECT_NE(error_of(std::string(cell()) + "_atom_site_label 'unterminated\n").find("unterminated"), std::string::npos);
+    const std::string partial = std::string(cell()) +
+                                "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+                                "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\nFe1 Fe 0 0 0 0.5\n"
+                                "Ni1 Ni 0 0 0 0.5\n";
+    EXPECT_NE(error_of(partial).find("partial occupancy"), std::string::npos);
+    for (const auto& msg : {error_of(""), error_of(partial)}) EXPECT_EQ(msg.rfind("bad:", 0), 0u) << msg;
+}
+
+TEST(Cif, OnlyTheFirstDataBlockIsRead) {
+    const std::string text = std::string(cell()) + sites_header + "Na1 Na 0 0 0\n" + "data_second\n" + cell() +
+                             sites_header + "K1 K 0 0 0\nK2 K 0.5 0.5 0.5\n";
+    structure s = read_cif(text, "two");
+    EXPECT_EQ(s.numbers, (std::vector<int>{11}));
+}
+
+TEST(Csv, QuotedMultilineFieldsAndEscapes) {
+    const std::string text = "a,b,c\n1,\"x\ny, \"\"z\"\"\",3\r\n4,,6\n";
+    csv_reader r(text);
+    std::vector<std::string> f;
+    ASSERT_TRUE(r.next(f));
+    ASSERT_TRUE(r.next(f));
+    EXPECT_EQ(f, (std::vector<std::string>{"1", "x\ny, \"z\"", "3"}));
+    EXPECT_EQ(r.line(), 2u);
+    ASSERT_TRUE(r.next(f));
+    EXPECT_EQ(f, (std::vector<std::string>{"4", "", "6"}));
+    EXPECT_EQ(r.line(), 4u);
+    EXPECT_FALSE(r.next(f));
+    csv_reader bad("a\n\"never closed\n");
+    ASSERT_TRUE(bad.next(f));
+    EXPECT_THROW(bad.next(f), error);
+}
+
+TEST(Input, Perov5CsvHasEveryRecordInOrder) {
+    auto in = open_input(xs_test::shared_dir() / "data" / "perov_5" / "val.csv");
+    record r;
+    std::size_t n = 0;
+    std::string first, last;
+    const auto ref = xs_test::read_table(xs_test::shared_dir() / "data" / "perov_5" / "reference-val.csv");
+    while (in->next(r)) {
+        if (n == 0) first = r.id;
+        last = r.id;
+        EXPECT_TRUE(r.error.empty());
+        EXPECT_EQ(ref.rows.count(r.id), 1u) << r.id;
+        ++n;
+    }
+    EXPECT_EQ(n, 3787u);
+    EXPECT_EQ(first, "18517");
+    EXPECT_EQ(last, "9424");
+}
+
+TEST(Input, FolderIsSortedAndErrorsNameTheSource) {
+    auto in = open_input(xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression");
+    record r;
+    std::vector<std::string> ids;
+    while (in->next(r)) ids.push_back(r.id);
+    EXPECT_EQ(ids.size(), 10u);
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    record bad;
+    bad.id = "x";
+    bad.source = "somewhere.csv";
+    bad.index = 16;
+    bad.line = 233;
+    bad.format = "cif";
+    bad.text = "data_x\n";
+    try {
+        parse_record(bad);
+        FAIL();
+    } catch (const error& e) {
+        const std::string w = e.what();
+        EXPECT_NE(w.find("somewhere.csv record 17 (line 233), id x:"), std::string::npos) << w;
+    }
+}
