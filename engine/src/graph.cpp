@@ -91,19 +91,22 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
     }
     auto cube_of = [&](const vec3& x, int k) { return static_cast<long>(std::floor((x[k] - vmin[k] + 1e-8) / r)); };
 
-    // Translations needed along each lattice vector: cutoff over the spacing
-    // of the lattice planes, plus one for the spread of wrapped coordinates.
-    int range[3];
+    // Reciprocal rows g_k (fractional coordinate k of a vector x is x . g_k):
+    // for each centre-atom pair only the translations whose fractional
+    // offsets can reach the cutoff sphere are visited. The visiting order of
+    // the reference is a sort key below, so skipping far images changes nothing.
+    mat3 g_rows;
+    double reach[3];
+    const double vol_signed = cell_volume(s);
     for (int k = 0; k < 3; ++k) {
         const vec3& u = L[(k + 1) % 3];
         const vec3& w = L[(k + 2) % 3];
-        const vec3 c = {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]};
-        const double spacing = vol / std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
-        const double reach = std::ceil(r / spacing) + 1;
-        if (!(reach <= 200)) throw error(s.id + ": cell too thin for an 8 Å neighbour search");
-        range[k] = static_cast<int>(reach);
+        g_rows[k] = {(u[1] * w[2] - u[2] * w[1]) / vol_signed, (u[2] * w[0] - u[0] * w[2]) / vol_signed,
+                     (u[0] * w[1] - u[1] * w[0]) / vol_signed};
+        reach[k] = r * std::sqrt(g_rows[k][0] * g_rows[k][0] + g_rows[k][1] * g_rows[k][1] + g_rows[k][2] * g_rows[k][2]);
+        if (!(reach[k] <= 500)) throw error(s.id + ": cell too thin for an 8 Å neighbour search");
     }
-    const std::int64_t span1 = 2 * range[1] + 1, span2 = 2 * range[2] + 1;
+    constexpr std::int64_t rank_base = 1024, rank_span = 2048;
 
     crystal_graph g;
     g.n_atoms = n;
@@ -118,17 +121,22 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
         cand.clear();
         const vec3& c = cart[ci];
         const long cc[3] = {cube_of(c, 0), cube_of(c, 1), cube_of(c, 2)};
-        for (int a = -range[0]; a <= range[0]; ++a)
-            for (int b = -range[1]; b <= range[1]; ++b)
-                for (int e = -range[2]; e <= range[2]; ++e) {
-                    vec3 t;
-                    for (int k = 0; k < 3; ++k) t[k] = a * L[0][k] + b * L[1][k] + e * L[2][k];
-                    const std::int64_t image_rank = ((a + range[0]) * span1 + (b + range[1])) * span2 + (e + range[2]);
-                    for (int j = 0; j < n; ++j) {
+        for (int j = 0; j < n; ++j) {
+            int lo[3], hi[3];
+            for (int k = 0; k < 3; ++k) {
+                const double f = (cic[j][0] - c[0]) * g_rows[k][0] + (cic[j][1] - c[1]) * g_rows[k][1] +
+                                 (cic[j][2] - c[2]) * g_rows[k][2];
+                // A margin keeps the bounds conservative under rounding.
+                lo[k] = static_cast<int>(std::ceil(-reach[k] - f - 1e-6));
+                hi[k] = static_cast<int>(std::floor(reach[k] - f + 1e-6));
+            }
+            for (int a = lo[0]; a <= hi[0]; ++a)
+                for (int b = lo[1]; b <= hi[1]; ++b)
+                    for (int e = lo[2]; e <= hi[2]; ++e) {
                         vec3 p;
                         double d2 = 0;
                         for (int k = 0; k < 3; ++k) {
-                            p[k] = t[k] + cic[j][k];
+                            p[k] = a * L[0][k] + b * L[1][k] + e * L[2][k] + cic[j][k];
                             d2 += (p[k] - c[k]) * (p[k] - c[k]);
                         }
                         if (!(d2 < r2 + tol)) continue;
@@ -136,9 +144,11 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
                         if (j == ci && d <= tol) continue;
                         const int cube = static_cast<int>((cube_of(p, 0) - cc[0] + 1) * 9 +
                                                           (cube_of(p, 1) - cc[1] + 1) * 3 + (cube_of(p, 2) - cc[2] + 1));
+                        const std::int64_t image_rank =
+                            ((a + rank_base) * rank_span + (b + rank_base)) * rank_span + (e + rank_base);
                         cand.push_back({d, cube, image_rank * n + j, j});
                     }
-                }
+        }
         const auto before = [](const candidate& x, const candidate& y) {
             if (x.dist != y.dist) return x.dist < y.dist;
             if (x.cube != y.cube) return x.cube < y.cube;
