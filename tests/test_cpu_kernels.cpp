@@ -41,7 +41,7 @@ TEST(CpuKernels, GaussianWindowHoldsEveryNonNegligibleCentre) {
             const double x = d - k * 0.2;
             const double g = std::exp(-x * x / 0.04);
             if (k >= w.k0 && k < w.k0 + gauss_window) EXPECT_EQ(w.g[k - w.k0], static_cast<float>(g));
-            else EXPECT_LT(g, 1e-20) << "d=" << d << " k=" << k;
+            else EXPECT_LT(g, 1e-13) << "d=" << d << " k=" << k;
         }
     }
 }

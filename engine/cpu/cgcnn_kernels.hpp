@@ -12,10 +12,10 @@
 
 namespace xtalsieve::cpu {
 
-// Gaussians further than 1.4 Å from their centre are below 1e-21 and cannot
+// Gaussians further than 1.1 Å from their centre are below 1e-13 and cannot
 // change a float32 sum, so each bond keeps the 16 centres around its length:
 // g[t] is the Gaussian of centre k0 + t.
-inline constexpr int gauss_window = 16;
+inline constexpr int gauss_window = 12;
 struct gauss_win {
     std::int32_t k0;
     float g[gauss_window];
