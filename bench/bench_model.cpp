@@ -66,4 +66,22 @@ static void BM_ModelsSharingGraphs(benchmark::State& state) {
 }
 BENCHMARK(BM_ModelsSharingGraphs)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond);
 
+// Supercells n x n x n of the first perov_5 cell (5, 40, 135, 320 atoms):
+// graph construction plus model, one structure per batch.
+static void BM_SupercellEndToEnd(benchmark::State& state) {
+    const auto s = xs_bench::supercell(xs_bench::perov_structures().front(), static_cast<int>(state.range(0)));
+    auto m = xtalsieve::make_model(xtalsieve::load_weights(xs_bench::model_path("formation-energy-per-atom")));
+    std::vector<double> out(1);
+    std::size_t atoms = 0;
+    for (auto _ : state) {
+        xtalsieve::graph_batch b;
+        b.append(xtalsieve::build_graph(s));
+        m->predict(b, out);
+        atoms += s.size();
+    }
+    state.counters["atoms"] = static_cast<double>(s.size());
+    state.counters["atoms/s"] = benchmark::Counter(static_cast<double>(atoms), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SupercellEndToEnd)->DenseRange(1, 4)->Unit(benchmark::kMicrosecond);
+
 BENCHMARK_MAIN();
