@@ -7,6 +7,7 @@
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <span>
@@ -64,16 +65,25 @@ struct predictor::impl {
         auto flush = [&] {
             if (members.empty()) return;
             out.resize(members.size());
-            for (std::size_t k = 0; k < ms.size(); ++k) {
-                ms[k]->predict(batch, std::span<double>(out));
-                for (std::size_t s = 0; s < members.size(); ++s) members[s]->out.values[k] = out[s];
+            try {
+                for (std::size_t k = 0; k < ms.size(); ++k) {
+                    ms[k]->predict(batch, std::span<double>(out));
+                    for (std::size_t s = 0; s < members.size(); ++s) members[s]->out.values[k] = out[s];
+                }
+            } catch (const error& e) {
+                // Inputs are validated before batching, so this is rare; the
+                // whole batch is reported rather than lost.
+                for (item* m : members) {
+                    m->out.values.clear();
+                    m->out.error = m->out.id + ": inference failed: " + e.what();
+                }
             }
             batch.clear();
             members.clear();
         };
         const auto t0 = clock_type::now();
         for (item& it : c) {
-            if (!it.out.error.empty()) continue;
+            if (!it.out.error.empty() || !it.out.filtered.empty() || it.out.skipped) continue;
             if (!members.empty() && batch.n_atoms() + it.graph.n_atoms > opt.batch_atoms) flush();
             it.out.values.assign(ms.size(), 0.0);
             batch.append(it.graph);
@@ -88,6 +98,7 @@ struct predictor::impl {
         it.out.source = it.rec.source;
         it.out.index = it.rec.index;
         it.out.line = it.rec.line;
+        if (it.out.skipped) return;
         if (!it.rec.error.empty()) {
             it.out.error = it.rec.error;
             return;
@@ -98,6 +109,14 @@ struct predictor::impl {
             const auto t1 = clock_type::now();
             parse_ns += ns_since(t0);
             it.out.n_atoms = static_cast<int>(s.size());
+            it.out.elements = s.numbers;
+            std::sort(it.out.elements.begin(), it.out.elements.end());
+            it.out.elements.erase(std::unique(it.out.elements.begin(), it.out.elements.end()), it.out.elements.end());
+            if (opt.key) it.out.key = opt.key(s);
+            if (opt.prefilter) {
+                it.out.filtered = opt.prefilter(s);
+                if (!it.out.filtered.empty()) return;
+            }
             it.graph = build_graph(s, gopt);
             check_elements(it.graph.numbers, it.rec.id);
             graph_ns += ns_since(t1);
@@ -162,6 +181,10 @@ void predictor::run(record_reader& in, const std::function<void(const prediction
                             break;
                         }
                         it.out.seq = seq++;
+                        if (impl_->opt.skip && impl_->opt.skip(it.out.seq)) {
+                            it.out.skipped = true;
+                            it.rec.text.clear();
+                        }
                         c->push_back(std::move(it));
                     }
                     impl_->read_ns += ns_since(t0);
@@ -183,7 +206,8 @@ void predictor::run(record_reader& in, const std::function<void(const prediction
                         const auto t0 = clock_type::now();
                         for (const item& it : *c) {
                             ++impl_->records;
-                            if (it.out.error.empty()) {
+                            if (it.out.skipped || !it.out.filtered.empty()) {
+                            } else if (it.out.error.empty()) {
                                 ++impl_->structures;
                                 impl_->atoms += static_cast<std::uint64_t>(it.out.n_atoms);
                             } else {

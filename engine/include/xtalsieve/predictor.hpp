@@ -20,6 +20,15 @@ struct predict_options {
     std::size_t batch_atoms = 4096;       // atoms per inference batch (upper bound)
     std::size_t max_chunks_in_flight = 0; // bound on memory; 0: 2 x threads
     model_options model;                  // backend / device
+    // Optional hooks, run on worker threads after parsing (must be thread-safe):
+    // a non-empty reason from `prefilter` skips inference for that structure
+    // (the prediction reports it in `filtered`); `key` computes a
+    // de-duplication key stored in the prediction.
+    std::function<std::string(const structure&)> prefilter;
+    std::function<std::string(const structure&)> key;
+    // Optional: records whose stream position returns true are skipped
+    // without parsing (resuming a run); called in input order.
+    std::function<bool(std::size_t seq)> skip;
 };
 
 // The outcome for one input record.
@@ -30,8 +39,12 @@ struct prediction {
     std::size_t index = 0;        // record number within source
     std::size_t line = 0;
     int n_atoms = 0;
-    std::vector<double> values;   // one per model, in model order; empty when failed
+    std::vector<double> values;   // one per model, in model order; empty when failed or filtered
     std::string error;            // non-empty: why this record has no prediction
+    std::string filtered;         // non-empty: the prefilter's reason (no inference ran)
+    std::string key;              // de-duplication key, when predict_options::key is set
+    std::vector<int> elements;    // distinct atomic numbers, ascending (parsed records)
+    bool skipped = false;         // predict_options::skip said so: nothing else is set
 };
 
 // Time spent per stage, summed over worker threads (nanoseconds), and counts.
