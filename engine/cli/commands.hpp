@@ -29,5 +29,6 @@ int predict(const std::vector<std::string>& args);
 int convert(const std::vector<std::string>& args);
 int models(const std::vector<std::string>& args);
 int bench(const std::vector<std::string>& args);
+int screen(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace xtalsieve::cli

@@ -20,6 +20,10 @@ const char* usage =
     "                    [--atom-init atom_init.json] [--threads N] [--batch-atoms N]\n"
     "  xtalsieve convert --model M --output FILE.xtsw [--atom-init atom_init.json]\n"
     "  xtalsieve bench   [--model M ...] --input PATH [--repeat-to N] [--threads N] [--output FILE]\n"
+    "  xtalsieve screen  (--model M ... | --ensemble NAME=M1,M2,...) (--input PATH | --generate perovskite[:A=..;B=..;X=..])\n"
+    "                    --out DIR [--top K] [--objective \"P min|max\"] [--risk L] [--where \"P < v\"] ...\n"
+    "                    [--elements contains:O|excludes:Pb|only:Ba,Ti,O] [--max-atoms N] [--spacegroups 221,...]\n"
+    "                    [--dedup] [--labels FILE[:COLUMN]] [--all] [--resume] [--log-json] [--threads N]\n"
     "  xtalsieve models\n"
     "  xtalsieve version\n"
     "\n"
@@ -43,6 +47,11 @@ int main(int argc, char** argv) {
         if (cmd == "convert") return xtalsieve::cli::convert(args);
         if (cmd == "models") return xtalsieve::cli::models(args);
         if (cmd == "bench") return xtalsieve::cli::bench(args);
+        if (cmd == "screen") {
+            std::string line = "xtalsieve";
+            for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+            return xtalsieve::cli::screen(args, line);
+        }
         if (cmd == "version") {
             std::puts("xtalsieve 0.1.0");
             return 0;

@@ -56,7 +56,9 @@ fs::path cache_dir() {
     return fs::temp_directory_path() / "xtalsieve-cache" / "cgcnn";
 }
 
-std::string sha256_file(const fs::path& p) {
+}  // namespace
+
+std::string file_sha256(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) throw error(p.string() + ": cannot open");
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -78,6 +80,8 @@ std::string sha256_file(const fs::path& p) {
     }
     return hex;
 }
+
+namespace {
 
 std::size_t write_cb(char* ptr, std::size_t size, std::size_t n, void* user) {
     return std::fwrite(ptr, size, n, static_cast<FILE*>(user)) * size;
@@ -103,7 +107,7 @@ void download(const std::string& url, const fs::path& dest, const std::string& s
         fs::remove(tmp);
         throw error("download of " + url + " failed: " + curl_easy_strerror(rc));
     }
-    const std::string got = sha256_file(tmp);
+    const std::string got = file_sha256(tmp);
     if (got != sha256) {
         fs::remove(tmp);
         throw error("download of " + url + " has SHA-256 " + got + ", expected " + sha256);

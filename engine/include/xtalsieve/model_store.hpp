@@ -22,6 +22,9 @@ struct resolve_options {
 std::filesystem::path resolve_model(const std::string& name_or_path,
                                     const resolve_options& opt = {});
 
+// SHA-256 of a file, lower-case hex. Throws xtalsieve::error if unreadable.
+std::string file_sha256(const std::filesystem::path& p);
+
 // The official CGCNN model names ("cgcnn/band-gap", ...).
 std::vector<std::string> official_models();
 

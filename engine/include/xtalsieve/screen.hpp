@@ -1,0 +1,54 @@
+// xtalsieve/screen.hpp — rank a stream of candidates by predicted properties.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace xtalsieve {
+
+struct screen_constraint {
+    std::string property;  // model or ensemble name
+    std::string op;        // "<", "<=", ">", ">=", "between"
+    double a = 0, b = 0;   // value (a), or the closed range [a, b] for "between"
+};
+
+struct screen_options {
+    std::vector<std::string> models;  // names or paths (one property each)
+    std::vector<std::pair<std::string, std::vector<std::string>>> ensembles;  // NAME -> checkpoints
+    std::string atom_init;            // empty: beside each checkpoint
+    std::string input;                // as `predict`; or empty with `generate`
+    std::string generate;             // e.g. "perovskite" or "perovskite:A=Ca,Sr;B=Ti;X=O"
+    std::size_t top = 100;            // K
+    std::string objective;            // property; empty: the first model
+    bool maximize = false;
+    double risk = 0;                  // rank by mean +/- risk * std in the cautious direction
+    std::vector<screen_constraint> where;
+    std::vector<std::string> element_filters;  // "contains:O,N", "excludes:Pb", "only:Ba,Ti,O"
+    int max_atoms = 0;                         // 0: no limit
+    std::vector<int> spacegroups;              // empty: any
+    bool dedup = false;                        // symmetry-aware de-duplication (spglib)
+    double symprec = 1e-3;                     // Å, for space groups and de-duplication
+    std::string labels;                        // "FILE[:COLUMN]"
+    std::string out_dir;
+    bool write_all = false;                    // DIR/all.csv
+    bool resume = false;
+    bool log_json = false;
+    bool progress = true;                      // live line on a terminal (stderr)
+    int threads = 0;
+    double checkpoint_seconds = 5;
+    std::string command_line;                  // recorded in summary.json
+    std::size_t max_records = 0;               // stop after this many input records (0: all)
+};
+
+struct screen_counts {
+    std::uint64_t inputs = 0, scored = 0, filtered = 0, duplicate = 0, failed = 0;
+};
+
+// Runs the screen, writing DIR/top.csv, DIR/summary.json, DIR/report.html
+// (and DIR/all.csv, DIR/errors.csv). Throws xtalsieve::error for bad options.
+screen_counts run_screen(const screen_options& opt);
+
+}  // namespace xtalsieve

@@ -1,0 +1,24 @@
+// The self-contained HTML report of a screen (inline SVG, no scripts, no network).
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace xtalsieve {
+
+struct report_data {
+    std::string title;
+    std::string objective;                        // property ranked on
+    bool maximize = false;
+    std::vector<std::pair<std::string, std::vector<double>>> thresholds;  // label -> values (constraint lines)
+    std::vector<double> distribution;             // objective predictions (a sample)
+    std::vector<double> parity_pred, parity_true; // labelled candidates (a sample)
+    std::vector<std::pair<double, double>> recall_curve;  // (k, recall@k)
+    std::vector<std::string> table_header;
+    std::vector<std::vector<std::string>> table_rows;
+    std::vector<std::pair<std::string, std::string>> facts;  // shown as a list
+};
+
+std::string render_report(const report_data& d);
+
+}  // namespace xtalsieve

@@ -1,0 +1,446 @@
+#include "xtalsieve/screen.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <queue>
+#include <sstream>
+#include <unordered_map>
+
+#include "engine/src/report_html.hpp"
+#include "engine/src/screen_state.hpp"
+#include "xtalsieve/csv.hpp"
+#include "xtalsieve/csv_writer.hpp"
+#include "xtalsieve/elements.hpp"
+#include "xtalsieve/error.hpp"
+#include "xtalsieve/generator.hpp"
+#include "xtalsieve/metrics.hpp"
+#include "xtalsieve/model_store.hpp"
+#include "xtalsieve/predictor.hpp"
+#include "xtalsieve/symmetry.hpp"
+
+namespace fs = std::filesystem;
+
+namespace xtalsieve {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr std::size_t report_sample = 100000;  // predictions kept for the report's histogram
+
+// A property: one model, or the mean and spread of an ensemble.
+struct property {
+    std::string name;
+    std::vector<std::size_t> members;  // indices into the predictor's models
+    bool classifier = false;
+};
+
+struct element_filter {
+    std::string text, kind;  // kind: contains | excludes | only
+    std::vector<int> set;
+};
+
+std::vector<element_filter> parse_element_filters(const std::vector<std::string>& specs) {
+    std::vector<element_filter> out;
+    for (const auto& s : specs) {
+        const auto colon = s.find(':');
+        element_filter f;
+        f.text = s;
+        f.kind = s.substr(0, colon);
+        if (colon == std::string::npos || (f.kind != "contains" && f.kind != "excludes" && f.kind != "only"))
+            throw error("--elements '" + s + "': expected contains:EL,EL | excludes:EL,.. | only:EL,..");
+        std::stringstream ss(s.substr(colon + 1));
+        std::string el;
+        while (std::getline(ss, el, ',')) {
+            const int z = atomic_number(el);
+            if (!z) throw error("--elements '" + s + "': unknown element '" + el + "'");
+            f.set.push_back(z);
+        }
+        std::sort(f.set.begin(), f.set.end());
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+std::unordered_map<std::string, double> load_labels(const std::string& spec, std::string& column) {
+    std::string path = spec;
+    column.clear();
+    if (auto c = spec.rfind(':'); c != std::string::npos && !fs::exists(spec)) {
+        path = spec.substr(0, c);
+        column = spec.substr(c + 1);
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw error("--labels: cannot open " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    csv_reader r(text);
+    std::vector<std::string> h, f;
+    if (!r.next(h)) throw error(path + ": empty labels file");
+    int id_col = -1, val_col = -1;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        if (h[i] == "material_id" || (id_col < 0 && h[i] == "id")) id_col = static_cast<int>(i);
+        if (!column.empty() && h[i] == column) val_col = static_cast<int>(i);
+    }
+    if (id_col < 0) throw error(path + ": labels need an 'id' or 'material_id' column");
+    if (column.empty()) {
+        if (h.size() != 2) throw error(path + ": name the label column, e.g. --labels " + path + ":heat_ref");
+        val_col = 1 - id_col;
+        column = h[val_col];
+    }
+    if (val_col < 0) throw error(path + ": no column '" + column + "'");
+    std::unordered_map<std::string, double> out;
+    while (r.next(f)) {
+        if (f.size() <= static_cast<std::size_t>(std::max(id_col, val_col))) continue;
+        try {
+            std::size_t pos = 0;
+            const double v = std::stod(f[val_col], &pos);
+            if (std::isfinite(v)) out[f[id_col]] = v;
+        } catch (...) {
+        }
+    }
+    return out;
+}
+
+std::string fmt(double x) { return csv_number(x); }
+
+}  // namespace
+
+screen_counts run_screen(const screen_options& opt) {
+    const auto t_start = clock_type::now();
+    if (opt.out_dir.empty()) throw error("--out DIR is required");
+    if (opt.input.empty() == opt.generate.empty()) throw error("give exactly one of --input and --generate");
+    if (opt.top == 0) throw error("--top must be positive");
+    const fs::path dir = opt.out_dir;
+    fs::create_directories(dir);
+
+    // Models: single properties first, then ensemble members.
+    std::vector<std::string> ckpts;
+    std::vector<property> props;
+    for (const auto& m : opt.models) {
+        ckpts.push_back(m);
+        props.push_back({"", {ckpts.size() - 1}});
+    }
+    for (const auto& [name, members] : opt.ensembles) {
+        if (members.size() < 2) throw error("--ensemble " + name + ": needs at least two checkpoints");
+        property p{name, {}};
+        for (const auto& m : members) {
+            ckpts.push_back(m);
+            p.members.push_back(ckpts.size() - 1);
+        }
+        props.push_back(std::move(p));
+    }
+    if (ckpts.empty()) throw error("at least one --model or --ensemble is required");
+    std::vector<model_weights> weights;
+    std::vector<std::string> checksums;
+    load_options lo;
+    lo.atom_init = opt.atom_init;
+    for (const auto& c : ckpts) {
+        const fs::path p = resolve_model(c);
+        weights.push_back(load_weights(p, lo));
+        checksums.push_back(weights.back().name + " sha256:" + file_sha256(p));
+    }
+
+    const auto efilters = parse_element_filters(opt.element_filters);
+    predict_options po;
+    po.threads = opt.threads;
+    po.prefilter = [&](const structure& s) -> std::string {
+        if (opt.max_atoms > 0 && static_cast<int>(s.size()) > opt.max_atoms)
+            return "max-atoms " + std::to_string(opt.max_atoms);
+        std::vector<int> els = s.numbers;
+        std::sort(els.begin(), els.end());
+        els.erase(std::unique(els.begin(), els.end()), els.end());
+        for (const auto& f : efilters) {
+            bool ok;
+            if (f.kind == "contains") ok = std::includes(els.begin(), els.end(), f.set.begin(), f.set.end());
+            else if (f.kind == "only") ok = std::includes(f.set.begin(), f.set.end(), els.begin(), els.end());
+            else ok = std::none_of(els.begin(), els.end(), [&](int z) { return std::binary_search(f.set.begin(), f.set.end(), z); });
+            if (!ok) return "elements " + f.text;
+        }
+        if (!opt.spacegroups.empty()) {
+            const int sg = spacegroup_number(s, opt.symprec);
+            if (std::find(opt.spacegroups.begin(), opt.spacegroups.end(), sg) == opt.spacegroups.end())
+                return "spacegroups";
+        }
+        return {};
+    };
+    if (opt.dedup) po.key = [&](const structure& s) { return symmetry_key(s, opt.symprec); };
+
+    screen_state st;
+    const fs::path ckpt_file = dir / "checkpoint.bin";
+    {
+        std::string fp = opt.input + "|" + opt.generate + "|" + std::to_string(opt.top) + "|" + opt.objective + "|" +
+                         std::to_string(opt.maximize) + "|" + fmt(opt.risk) + "|" + opt.labels + "|" +
+                         std::to_string(opt.dedup) + "|" + std::to_string(opt.max_atoms) + "|" +
+                         std::to_string(opt.write_all) + "|" + std::to_string(opt.max_records);
+        for (const auto& c : checksums) fp += "|" + c;
+        for (const auto& w : opt.where) fp += "|" + w.property + w.op + fmt(w.a) + fmt(w.b);
+        for (const auto& e : opt.element_filters) fp += "|" + e;
+        st.fingerprint = fp;
+    }
+    if (opt.resume) {
+        const std::string fp = st.fingerprint;
+        st.load(ckpt_file);
+        if (st.fingerprint != fp) throw error(ckpt_file.string() + ": checkpoint was made with other options; cannot resume");
+    }
+    po.skip = [&](std::size_t seq) {
+        return opt.resume && roaring_bitmap_contains(st.processed, static_cast<std::uint32_t>(seq));
+    };
+    predictor pred(std::move(weights), po);
+    for (auto& p : props) {
+        if (p.name.empty()) p.name = pred.model_names()[p.members[0]];
+        p.classifier = pred.classification(p.members[0]);
+    }
+    auto find_prop = [&](const std::string& n) -> std::size_t {
+        for (std::size_t i = 0; i < props.size(); ++i)
+            if (props[i].name == n) return i;
+        throw error("unknown property '" + n + "' (properties: model file stems and ensemble names)");
+    };
+    const std::size_t obj = opt.objective.empty() ? 0 : find_prop(opt.objective);
+    std::vector<std::size_t> where_prop;
+    for (const auto& w : opt.where) where_prop.push_back(find_prop(w.property));
+
+    std::string label_column;
+    std::unordered_map<std::string, double> labels;
+    if (!opt.labels.empty()) labels = load_labels(opt.labels, label_column);
+
+    // Output streams; on resume they are cut back to the checkpoint's sizes.
+    auto open_out = [&](const fs::path& p, std::uint64_t keep, const std::string& header) {
+        if (opt.resume && fs::exists(p)) fs::resize_file(p, keep);
+        std::ofstream f(p, std::ios::binary | (opt.resume ? std::ios::app : std::ios::trunc));
+        if (!f) throw error(p.string() + ": cannot write");
+        if (!opt.resume || keep == 0) f << header;
+        return f;
+    };
+    std::string header = "id";
+    for (const auto& p : props) {
+        header += "," + csv_field(p.name);
+        if (p.members.size() > 1) header += "," + csv_field(p.name + "_std");
+    }
+    std::ofstream all;
+    if (opt.write_all) all = open_out(dir / "all.csv", st.all_csv_bytes, header + ",source,record\n");
+    std::ofstream errs = open_out(dir / "errors.csv", st.errors_csv_bytes, "id,status,source,reason\n");
+
+    const bool better_max = opt.maximize;
+    auto better = [&](const screen_entry& a, const screen_entry& b) {
+        if (a.score != b.score) return better_max ? a.score > b.score : a.score < b.score;
+        return a.seq < b.seq;
+    };
+    // Heap whose top is the worst kept entry.
+    auto heap_cmp = [&](const screen_entry& a, const screen_entry& b) { return better(a, b); };
+    std::vector<screen_entry> heap = std::move(st.top);
+    std::make_heap(heap.begin(), heap.end(), heap_cmp);
+
+    const bool tty = opt.progress && ::isatty(2);
+    auto last_ckpt = clock_type::now(), last_progress = clock_type::now();
+    auto progress = [&](bool final) {
+        const double el = std::chrono::duration<double>(clock_type::now() - t_start).count();
+        if (opt.log_json)
+            std::fprintf(stderr,
+                         "{\"event\":\"%s\",\"elapsed_s\":%.2f,\"inputs\":%llu,\"scored\":%llu,\"filtered\":%llu,"
+                         "\"duplicate\":%llu,\"failed\":%llu,\"rate_per_s\":%.0f}\n",
+                         final ? "done" : "progress", el, (unsigned long long)st.inputs, (unsigned long long)st.scored,
+                         (unsigned long long)st.filtered, (unsigned long long)st.duplicate,
+                         (unsigned long long)st.failed, st.inputs / std::max(el, 1e-9));
+        else if (tty)
+            std::fprintf(stderr, "\r[screen] %llu inputs (%.0f/s)  scored %llu  filtered %llu  duplicate %llu  failed %llu%s",
+                         (unsigned long long)st.inputs, st.inputs / std::max(el, 1e-9), (unsigned long long)st.scored,
+                         (unsigned long long)st.filtered, (unsigned long long)st.duplicate,
+                         (unsigned long long)st.failed, final ? "\n" : "");
+    };
+    auto checkpoint = [&] {
+        if (all.is_open()) all.flush();
+        errs.flush();
+        st.all_csv_bytes = all.is_open() ? static_cast<std::uint64_t>(fs::file_size(dir / "all.csv")) : 0;
+        st.errors_csv_bytes = static_cast<std::uint64_t>(fs::file_size(dir / "errors.csv"));
+        st.top = heap;
+        st.save(ckpt_file);
+    };
+
+    std::unique_ptr<record_reader> reader = opt.generate.empty() ? open_input(opt.input) : open_generator(opt.generate);
+    // Caps the stream (tests and trial runs); the cap is part of the fingerprint.
+    struct capped final : record_reader {
+        record_reader& in;
+        std::size_t left;
+        capped(record_reader& r, std::size_t n) : in(r), left(n) {}
+        bool next(record& r) override { return left-- > 0 && in.next(r); }
+    } cap(*reader, opt.max_records ? opt.max_records : static_cast<std::size_t>(-1));
+
+    std::vector<double> mean(props.size()), sd(props.size());
+    pred.run(cap, [&](const prediction& p) {
+        if (p.skipped) return;
+        ++st.inputs;
+        roaring_bitmap_add(st.processed, static_cast<std::uint32_t>(p.seq));
+        const std::string where_from = p.source + (p.line ? ":" + std::to_string(p.line) : "");
+        if (!p.error.empty()) {
+            ++st.failed;
+            errs << csv_field(p.id) << ",failed," << csv_field(where_from) << ',' << csv_field(p.error) << '\n';
+        } else if (!p.filtered.empty()) {
+            ++st.filtered;
+            ++st.filter_counts[p.filtered];
+        } else if (opt.dedup && st.seen_keys.count(p.key)) {
+            ++st.duplicate;
+            errs << csv_field(p.id) << ",duplicate," << csv_field(where_from) << ','
+                 << csv_field("duplicate of " + st.seen_keys[p.key]) << '\n';
+        } else {
+            if (opt.dedup) st.seen_keys[p.key] = p.id;
+            for (std::size_t i = 0; i < props.size(); ++i) {
+                double s = 0, s2 = 0;
+                for (auto k : props[i].members) s += p.values[k];
+                const double n = static_cast<double>(props[i].members.size());
+                mean[i] = s / n;
+                for (auto k : props[i].members) s2 += (p.values[k] - mean[i]) * (p.values[k] - mean[i]);
+                sd[i] = std::sqrt(s2 / n);
+            }
+            const double score = mean[obj] + (opt.maximize ? -opt.risk : opt.risk) * sd[obj];
+            if (all.is_open()) {
+                all << csv_field(p.id);
+                for (std::size_t i = 0; i < props.size(); ++i) {
+                    all << ',' << fmt(mean[i]);
+                    if (props[i].members.size() > 1) all << ',' << fmt(sd[i]);
+                }
+                all << ',' << csv_field(p.source) << ',' << p.index << '\n';
+            }
+            if (auto it = labels.find(p.id); it != labels.end()) {
+                st.lab_pred.push_back(mean[obj]);
+                st.lab_true.push_back(it->second);
+                st.lab_score.push_back(score);
+            }
+            if (st.sample.size() < report_sample) st.sample.push_back(mean[obj]);
+            bool ok = true;
+            for (std::size_t c = 0; c < opt.where.size() && ok; ++c) {
+                const auto& w = opt.where[c];
+                const double v = mean[where_prop[c]];
+                ok = w.op == "<" ? v < w.a : w.op == "<=" ? v <= w.a : w.op == ">" ? v > w.a
+                   : w.op == ">=" ? v >= w.a : (v >= w.a && v <= w.b);
+                if (!ok) {
+                    ++st.filtered;
+                    ++st.filter_counts["where " + w.property + " " + w.op];
+                }
+            }
+            if (ok) {
+                ++st.scored;
+                screen_entry e{p.seq, p.id, p.source, p.index, score, mean, sd};
+                if (heap.size() < opt.top) {
+                    heap.push_back(std::move(e));
+                    std::push_heap(heap.begin(), heap.end(), heap_cmp);
+                } else if (better(e, heap.front())) {
+                    std::pop_heap(heap.begin(), heap.end(), heap_cmp);
+                    heap.back() = std::move(e);
+                    std::push_heap(heap.begin(), heap.end(), heap_cmp);
+                }
+            }
+        }
+        const auto now = clock_type::now();
+        if (std::chrono::duration<double>(now - last_ckpt).count() >= opt.checkpoint_seconds) {
+            checkpoint();
+            last_ckpt = now;
+        }
+        if ((tty || opt.log_json) && std::chrono::duration<double>(now - last_progress).count() >= (tty ? 0.5 : 1.0)) {
+            progress(false);
+            last_progress = now;
+        }
+    });
+    checkpoint();
+    progress(true);
+
+    std::sort(heap.begin(), heap.end(), better);
+    // top.csv
+    {
+        std::ofstream top(dir / "top.csv", std::ios::binary | std::ios::trunc);
+        top << "rank," << header << ",score,source,record\n";
+        for (std::size_t r = 0; r < heap.size(); ++r) {
+            const auto& e = heap[r];
+            top << r + 1 << ',' << csv_field(e.id);
+            for (std::size_t i = 0; i < props.size(); ++i) {
+                top << ',' << fmt(e.values[i]);
+                if (props[i].members.size() > 1) top << ',' << fmt(e.stds[i]);
+            }
+            top << ',' << fmt(e.score) << ',' << csv_field(e.source) << ',' << e.index << '\n';
+        }
+    }
+
+    // summary.json
+    nlohmann::ordered_json sj;
+    sj["command_line"] = opt.command_line;
+    sj["version"] = "xtalsieve 0.1.0";
+    sj["models"] = checksums;
+    sj["objective"] = {{"property", props[obj].name}, {"direction", opt.maximize ? "max" : "min"}, {"risk", opt.risk}};
+    sj["counts"] = {{"inputs", st.inputs},       {"scored", st.scored}, {"filtered", st.filtered},
+                    {"duplicate", st.duplicate}, {"failed", st.failed}};
+    sj["accounting_ok"] = st.scored + st.filtered + st.duplicate + st.failed == st.inputs;
+    sj["filters"] = st.filter_counts;
+    report_data rd;
+    if (!labels.empty()) {
+        nlohmann::ordered_json m;
+        const std::size_t n = st.lab_pred.size();
+        m["labels"] = opt.labels;
+        m["column"] = label_column;
+        m["n_labelled"] = n;
+        nlohmann::ordered_json rk;
+        std::vector<std::size_t> ks = {10, 100, 1000, opt.top};
+        std::sort(ks.begin(), ks.end());
+        ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+        auto nan_null = [](double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); };
+        for (auto k : ks) rk[std::to_string(k)] = nan_null(recall_at_k(st.lab_score, st.lab_true, k, opt.maximize));
+        m["recall_at_k"] = rk;
+        m["spearman"] = nan_null(spearman(st.lab_pred, st.lab_true));
+        m["kendall"] = nan_null(kendall_tau_b(st.lab_pred, st.lab_true));
+        m["mae"] = nan_null(mean_absolute_error(st.lab_pred, st.lab_true));
+        m["rmse"] = nan_null(root_mean_squared_error(st.lab_pred, st.lab_true));
+        m["r2"] = nan_null(r2_score(st.lab_pred, st.lab_true));
+        if (props[obj].classifier) m["roc_auc"] = nan_null(roc_auc(st.lab_pred, st.lab_true));
+        sj["metrics"] = m;
+        const std::size_t cap = std::min<std::size_t>(n, 20000);
+        rd.parity_pred.assign(st.lab_pred.begin(), st.lab_pred.begin() + static_cast<std::ptrdiff_t>(cap));
+        rd.parity_true.assign(st.lab_true.begin(), st.lab_true.begin() + static_cast<std::ptrdiff_t>(cap));
+        for (double k = 1; k <= static_cast<double>(n); k *= 1.25)
+            rd.recall_curve.emplace_back(std::floor(k), recall_at_k(st.lab_score, st.lab_true, static_cast<std::size_t>(k), opt.maximize));
+    }
+    const double wall = std::chrono::duration<double>(clock_type::now() - t_start).count();
+    const predict_stats ps = pred.stats();
+    sj["timings"] = {{"wall_s", wall}, {"parse_cpu_s", ps.parse_ns * 1e-9}, {"graph_cpu_s", ps.graph_ns * 1e-9},
+                     {"infer_cpu_s", ps.infer_ns * 1e-9}, {"inputs_per_s", st.inputs / std::max(wall, 1e-9)}};
+    {
+        std::ofstream f(dir / "summary.json", std::ios::trunc);
+        f << sj.dump(1) << '\n';
+    }
+
+    // report.html
+    rd.title = "xtalsieve screen: " + (opt.generate.empty() ? opt.input : opt.generate);
+    rd.objective = props[obj].name;
+    rd.maximize = opt.maximize;
+    rd.distribution = st.sample;
+    for (std::size_t c = 0; c < opt.where.size(); ++c)
+        if (where_prop[c] == obj) {
+            std::vector<double> v = {opt.where[c].a};
+            if (opt.where[c].op == "between") v.push_back(opt.where[c].b);
+            rd.thresholds.emplace_back(opt.where[c].property + " " + opt.where[c].op, v);
+        }
+    rd.table_header = {"rank", "id"};
+    for (const auto& p : props) rd.table_header.push_back(p.name);
+    rd.table_header.push_back("score");
+    for (std::size_t r = 0; r < heap.size(); ++r) {
+        std::vector<std::string> row = {std::to_string(r + 1), heap[r].id};
+        for (std::size_t i = 0; i < props.size(); ++i)
+            row.push_back(fmt(heap[r].values[i]) + (props[i].members.size() > 1 ? " ± " + fmt(heap[r].stds[i]) : ""));
+        row.push_back(fmt(heap[r].score));
+        rd.table_rows.push_back(std::move(row));
+    }
+    rd.facts = {{"inputs", std::to_string(st.inputs)},     {"scored", std::to_string(st.scored)},
+                {"filtered", std::to_string(st.filtered)}, {"duplicate", std::to_string(st.duplicate)},
+                {"failed", std::to_string(st.failed)},     {"command", opt.command_line}};
+    {
+        std::ofstream f(dir / "report.html", std::ios::trunc);
+        f << render_report(rd);
+    }
+    return {st.inputs, st.scored, st.filtered, st.duplicate, st.failed};
+}
+
+}  // namespace xtalsieve

@@ -1,0 +1,119 @@
+#include "engine/src/screen_state.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "xtalsieve/error.hpp"
+
+namespace xtalsieve {
+
+namespace {
+
+constexpr char magic[8] = {'X', 'S', 'S', 'C', 'R', 'N', '1', '\0'};
+
+std::uint64_t fnv1a(const char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= static_cast<std::uint8_t>(p[i]);
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+void put64(std::string& s, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+std::uint64_t get64(const std::string& s, std::size_t at) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(s[at + i])) << (8 * i);
+    return v;
+}
+
+void fsync_path(const std::filesystem::path& p, int flags) {
+    const int fd = ::open(p.c_str(), flags);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
+screen_state::screen_state() : processed(roaring_bitmap_create()) {}
+screen_state::~screen_state() { roaring_bitmap_free(processed); }
+
+void screen_state::save(const std::filesystem::path& file) const {
+    nlohmann::json j;
+    j["fingerprint"] = fingerprint;
+    j["counts"] = {inputs, scored, filtered, duplicate, failed};
+    j["filter_counts"] = filter_counts;
+    auto& t = j["top"] = nlohmann::json::array();
+    for (const auto& e : top) t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds});
+    j["lab_pred"] = lab_pred;
+    j["lab_true"] = lab_true;
+    j["lab_score"] = lab_score;
+    j["seen_keys"] = seen_keys;
+    j["bytes"] = {all_csv_bytes, errors_csv_bytes};
+    j["sample"] = sample;
+    const std::string js = j.dump();
+    std::string bm(roaring_bitmap_portable_size_in_bytes(processed), '\0');
+    roaring_bitmap_portable_serialize(processed, bm.data());
+    std::string out(magic, 8);
+    put64(out, js.size());
+    put64(out, bm.size());
+    put64(out, fnv1a(bm.data(), bm.size(), fnv1a(js.data(), js.size())));
+    out += js;
+    out += bm;
+    const std::filesystem::path tmp = file.string() + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f.write(out.data(), static_cast<std::streamsize>(out.size()));
+        f.flush();
+        if (!f) throw error(tmp.string() + ": cannot write checkpoint");
+    }
+    fsync_path(tmp, O_RDONLY);
+    std::filesystem::rename(tmp, file);
+    fsync_path(file.parent_path().empty() ? "." : file.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+void screen_state::load(const std::filesystem::path& file) {
+    std::ifstream f(file, std::ios::binary);
+    if (!f) throw error(file.string() + ": no checkpoint to resume from");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string s = ss.str();
+    if (s.size() < 32 || std::memcmp(s.data(), magic, 8) != 0) throw error(file.string() + ": not a screen checkpoint");
+    const auto jn = get64(s, 8), bn = get64(s, 16), sum = get64(s, 24);
+    if (jn > s.size() || bn > s.size() || 32 + jn + bn != s.size()) throw error(file.string() + ": truncated checkpoint");
+    if (fnv1a(s.data() + 32 + jn, bn, fnv1a(s.data() + 32, jn)) != sum)
+        throw error(file.string() + ": checkpoint checksum mismatch (corrupt)");
+    try {
+        const auto j = nlohmann::json::parse(s.substr(32, jn));
+        fingerprint = j.at("fingerprint");
+        const auto c = j.at("counts");
+        inputs = c[0], scored = c[1], filtered = c[2], duplicate = c[3], failed = c[4];
+        filter_counts = j.at("filter_counts").get<std::map<std::string, std::uint64_t>>();
+        top.clear();
+        for (const auto& e : j.at("top"))
+            top.push_back({e[0], e[1], e[2], e[3], e[4], e[5].get<std::vector<double>>(), e[6].get<std::vector<double>>()});
+        lab_pred = j.at("lab_pred").get<std::vector<double>>();
+        lab_true = j.at("lab_true").get<std::vector<double>>();
+        lab_score = j.at("lab_score").get<std::vector<double>>();
+        seen_keys = j.at("seen_keys").get<std::map<std::string, std::string>>();
+        all_csv_bytes = j.at("bytes")[0];
+        errors_csv_bytes = j.at("bytes")[1];
+        sample = j.at("sample").get<std::vector<double>>();
+    } catch (const std::exception& e) {
+        throw error(file.string() + ": corrupt checkpoint: " + e.what());
+    }
+    roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(s.data() + 32 + jn, bn);
+    if (!b) throw error(file.string() + ": corrupt processed-input bitmap");
+    roaring_bitmap_free(processed);
+    processed = b;
+}
+
+}  // namespace xtalsieve

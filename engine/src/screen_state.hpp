@@ -1,0 +1,54 @@
+// The resumable state of a screen, checkpointed atomically in its output folder.
+//
+// File DIR/checkpoint.bin, little-endian:
+//   8  magic "XSSCRN1\0"
+//   8  u64 json_size      J
+//   8  u64 bitmap_size    B
+//   8  u64 FNV-1a 64 checksum of the J + B bytes that follow
+//   J  JSON: options fingerprint, counters, top-K entries, labelled pairs,
+//      de-duplication keys, filter counts, byte sizes of the CSV outputs
+//   B  CRoaring portable serialization of the processed-input bitmap (stream positions)
+#pragma once
+#include <roaring/roaring.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xtalsieve {
+
+struct screen_entry {
+    std::size_t seq = 0;
+    std::string id, source;
+    std::size_t index = 0;
+    double score = 0;
+    std::vector<double> values;  // per property: mean
+    std::vector<double> stds;    // per property: std (0 for single models)
+};
+
+struct screen_state {
+    std::string fingerprint;  // refuses a resume with other options
+    std::uint64_t inputs = 0, scored = 0, filtered = 0, duplicate = 0, failed = 0;
+    std::map<std::string, std::uint64_t> filter_counts;
+    std::vector<screen_entry> top;                  // unordered heap contents
+    std::vector<double> lab_pred, lab_true;         // labelled, scored candidates in input order
+    std::vector<double> lab_score;                  // ranking score of those
+    std::map<std::string, std::string> seen_keys;   // de-duplication key -> first id
+    std::uint64_t all_csv_bytes = 0, errors_csv_bytes = 0;
+    std::vector<double> sample;                     // objective predictions for the report
+    roaring_bitmap_t* processed = nullptr;          // owned
+
+    screen_state();
+    ~screen_state();
+    screen_state(const screen_state&) = delete;
+    screen_state& operator=(const screen_state&) = delete;
+
+    // Atomic: temporary file, fsync, rename, fsync of the folder.
+    void save(const std::filesystem::path& file) const;
+    // Throws xtalsieve::error on a corrupt or foreign file.
+    void load(const std::filesystem::path& file);
+};
+
+}  // namespace xtalsieve
