@@ -1,0 +1,169 @@
+// `xtalsieve screen`, end to end through the executable.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path scratch(const std::string& name) {
+    fs::path d = fs::temp_directory_path() / ("xtalsieve-screen-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+std::string env() { return "XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " "; }
+std::string cli() { return XS_CLI_PATH; }
+std::string perov() { return (xs_test::shared_dir() / "data" / "perov_5" / "val.csv").string(); }
+
+nlohmann::json summary(const fs::path& d) { return nlohmann::json::parse(xs_test::slurp(d / "summary.json")); }
+
+}  // namespace
+
+TEST(Screen, Perov5MetricsMatchScipyAndSklearn) {
+    const fs::path d = scratch("perov");
+    ASSERT_EQ(xs_test::run(env() + cli() + " screen --model cgcnn/formation-energy-per-atom --input " + perov() +
+                           " --labels " + perov() + ":heat_ref --all --top 100 --no-progress --out " + d.string() +
+                           " >/dev/null 2>&1"),
+              0);
+    const auto s = summary(d);
+    EXPECT_EQ(s["counts"]["inputs"], 3787);
+    EXPECT_EQ(s["counts"]["scored"], 3787);
+    EXPECT_TRUE(s["accounting_ok"].get<bool>());
+    EXPECT_EQ(s["metrics"]["n_labelled"], 3787);
+    for (const char* k : {"10", "100", "1000"}) EXPECT_TRUE(s["metrics"]["recall_at_k"].contains(k)) << k;
+    // The independent computation: scipy / scikit-learn from Debian.
+    const std::string check = "/usr/bin/python3 " + (fs::path(XS_TEST_DATA_DIR).parent_path() / "check_screen_metrics.py").string() +
+                              " " + d.string() + " " + perov() + " heat_ref formation-energy-per-atom min";
+    EXPECT_EQ(xs_test::run(check + " > " + (d / "check.txt").string() + " 2>&1"), 0) << xs_test::slurp(d / "check.txt");
+    // top.csv: K rows, ranked by predicted formation energy, ascending.
+    const auto top = xs_test::read_table(d / "top.csv");
+    ASSERT_EQ(top.keys.size(), 100u);
+    double prev = -1e300;
+    for (const auto& k : top.keys) {
+        const double v = top.num(k, "formation-energy-per-atom");
+        EXPECT_GE(v, prev);
+        prev = v;
+    }
+    const std::string html = xs_test::slurp(d / "report.html");
+    for (const char* cls : {"class=\"parity\"", "class=\"recall\"", "class=\"histogram\""})
+        EXPECT_NE(html.find(cls), std::string::npos) << cls;
+    fs::remove_all(d);
+}
+
+TEST(Screen, ConstraintsFiltersEnsemblesAndAccounting) {
+    const fs::path d = scratch("filters");
+    const std::string pre = xs_test::pretrained_dir().string() + "/";
+    ASSERT_EQ(xs_test::run(env() + cli() + " screen --ensemble fe=" + pre + "formation-energy-per-atom.pth.tar," + pre +
+                           "final-energy-per-atom.pth.tar --model cgcnn/band-gap --objective 'fe min' --risk 1"
+                           " --where 'band-gap between 0.5 3' --elements excludes:Pb,Hg --elements contains:O"
+                           " --max-atoms 5 --top 7 --no-progress --all --input " + perov() + " --out " + d.string() +
+                           " >/dev/null 2>&1"),
+              0);
+    const auto s = summary(d);
+    const auto c = s["counts"];
+    EXPECT_EQ(c["inputs"], 3787);
+    EXPECT_EQ(c["scored"].get<int>() + c["filtered"].get<int>() + c["duplicate"].get<int>() + c["failed"].get<int>(), 3787);
+    EXPECT_GT(c["filtered"].get<int>(), 0);
+    EXPECT_TRUE(s["filters"].contains("elements contains:O"));
+    const auto top = xs_test::read_table(d / "top.csv");
+    ASSERT_EQ(top.keys.size(), 7u);
+    for (const auto& k : top.keys) {
+        const double gap = top.num(k, "band-gap");
+        EXPECT_GE(gap, 0.5);
+        EXPECT_LE(gap, 3.0);
+        // risk-adjusted: score = mean + 1 * std
+        EXPECT_NEAR(top.num(k, "score"), top.num(k, "fe") + top.num(k, "fe_std"), 1e-6);
+        EXPECT_GT(top.num(k, "fe_std"), 0);
+    }
+    fs::remove_all(d);
+}
+
+TEST(Screen, SymmetryDuplicatesAreScoredOnce) {
+    const fs::path d = scratch("dedup");
+    fs::create_directories(d / "in");
+    auto cif = [](const std::string& name, double a, std::vector<std::string> sites) {
+        std::string s = "data_" + name + "\n_cell_length_a " + std::to_string(a) + "\n_cell_length_b 3.905\n_cell_length_c 3.905\n"
+                        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n"
+                        "_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n";
+        for (const auto& x : sites) s += x + "\n";
+        return s;
+    };
+    std::ofstream(d / "in" / "a.cif") << cif("a", 3.905, {"Sr1 Sr 0 0 0", "Ti1 Ti .5 .5 .5", "O1 O .5 .5 0", "O2 O .5 0 .5", "O3 O 0 .5 .5"});
+    // The same crystal shifted by (0.1, 0, 0) and with sites permuted.
+    std::ofstream(d / "in" / "b.cif") << cif("b", 3.905, {"O1 O .6 .5 0", "Ti1 Ti .6 .5 .5", "Sr1 Sr .1 0 0", "O2 O .6 0 .5", "O3 O 0.1 .5 .5"});
+    // A 2x1x1 supercell of it.
+    std::ofstream(d / "in" / "c.cif") << cif("c", 7.81, {"Sr1 Sr 0 0 0", "Sr2 Sr .5 0 0", "Ti1 Ti .25 .5 .5", "Ti2 Ti .75 .5 .5",
+                                                          "O1 O .25 .5 0", "O2 O .75 .5 0", "O3 O .25 0 .5", "O4 O .75 0 .5",
+                                                          "O5 O 0 .5 .5", "O6 O .5 .5 .5"});
+    // A different crystal.
+    std::ofstream(d / "in" / "d.cif") << cif("d", 3.905, {"Ba1 Ba 0 0 0", "Ti1 Ti .5 .5 .5", "O1 O .5 .5 0", "O2 O .5 0 .5", "O3 O 0 .5 .5"});
+    ASSERT_EQ(xs_test::run(env() + cli() + " screen --model cgcnn/band-gap --dedup --no-progress --input " + (d / "in").string() +
+                           " --out " + (d / "out").string() + " >/dev/null 2>&1"),
+              0);
+    const auto s = summary(d / "out");
+    EXPECT_EQ(s["counts"]["scored"], 2);
+    EXPECT_EQ(s["counts"]["duplicate"], 2);
+    const auto errs = xs_test::read_table(d / "out" / "errors.csv");
+    ASSERT_EQ(errs.keys, (std::vector<std::string>{"b", "c"}));
+    EXPECT_EQ(errs.rows.at("b").at("reason"), "duplicate of a");
+    fs::remove_all(d);
+}
+
+TEST(Screen, GeneratorFeedsTheScreen) {
+    const fs::path d = scratch("gen");
+    ASSERT_EQ(xs_test::run(env() + cli() + " screen --model cgcnn/formation-energy-per-atom --generate "
+                           "'perovskite:A=Ca,Sr,Ba;B=Ti,Zr;X=O,S' --top 3 --no-progress --out " + d.string() + " >/dev/null 2>&1"),
+              0);
+    const auto s = summary(d);
+    EXPECT_EQ(s["counts"]["inputs"], 12);
+    const auto top = xs_test::read_table(d / "top.csv");
+    EXPECT_EQ(top.keys.size(), 3u);
+    fs::remove_all(d);
+}
+
+TEST(SlowScreen, KillAndResumeGivesIdenticalResults) {
+    const fs::path d = scratch("resume");
+    // --dedup makes the run slow enough (spglib) to be killed part-way.
+    const std::string args = " screen --model cgcnn/formation-energy-per-atom --dedup --all --top 50 --threads 1 --no-progress"
+                             " --checkpoint-seconds 0.3 --labels " + perov() + ":heat_ref --input " + perov() + " --out ";
+    ASSERT_EQ(xs_test::run(env() + cli() + args + (d / "full").string() + " >/dev/null 2>&1"), 0);
+
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        const std::string cmd = "exec env " + env() + cli() + args + (d / "killed").string() + " >/dev/null 2>&1";
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    // Wait for a checkpoint, then kill without warning.
+    for (int i = 0; i < 400 && !fs::exists(d / "killed" / "checkpoint.bin"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+    ASSERT_EQ(xs_test::run(env() + cli() + args + (d / "killed").string() + " --resume >/dev/null 2>&1"), 0);
+    for (const char* f : {"top.csv", "all.csv", "errors.csv"})
+        EXPECT_EQ(xs_test::slurp(d / "full" / f), xs_test::slurp(d / "killed" / f)) << f;
+    auto a = summary(d / "full"), b = summary(d / "killed");
+    for (auto* j : {&a, &b}) {
+        j->erase("timings");
+        j->erase("command_line");
+    }
+    EXPECT_EQ(a.dump(), b.dump());
+    fs::remove_all(d);
+}
