@@ -106,3 +106,30 @@ TEST(Graph, BatchOffsetsAndGlobalIndices) {
     EXPECT_EQ(batch.offsets[1], 8);
     for (int m = 0; m < 12; ++m) EXPECT_EQ(batch.nbr_idx[8 * 12 + m], 8);
 }
+
+TEST(Graph, LargeCellsUseTheCellListWithTheSameNeighbours) {
+    // A 3x3x3 supercell (81 atoms, cell-list path) sees around each atom the
+    // same distances as the primitive cell (3 atoms, per-pair path).
+    structure p;
+    p.id = "tri";
+    p.lattice = {{{4.1, 0, 0}, {1.3, 3.9, 0}, {0.7, -0.9, 5.2}}};
+    p.frac = {{0, 0, 0}, {0.3, 0.6, 0.2}, {0.75, 0.9, 0.4}};
+    p.numbers = {8, 26, 14};
+    structure s;
+    s.id = "super";
+    for (int k = 0; k < 3; ++k)
+        for (int c = 0; c < 3; ++c) s.lattice[k][c] = p.lattice[k][c] * 3;
+    for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b)
+            for (int c = 0; c < 3; ++c)
+                for (int i = 0; i < 3; ++i) {
+                    s.frac.push_back({(p.frac[i][0] + a) / 3, (p.frac[i][1] + b) / 3, (p.frac[i][2] + c) / 3});
+                    s.numbers.push_back(p.numbers[i]);
+                }
+    const crystal_graph gp = build_graph(p), gs = build_graph(s);
+    for (int i = 0; i < 81; ++i)
+        for (int m = 0; m < 12; ++m) {
+            EXPECT_NEAR(gs.nbr_dist[i * 12 + m], gp.nbr_dist[(i % 3) * 12 + m], 1e-5) << i << " " << m;
+            EXPECT_EQ(gs.numbers[gs.nbr_idx[i * 12 + m]], gp.numbers[gp.nbr_idx[(i % 3) * 12 + m]]);
+        }
+}

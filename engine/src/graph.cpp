@@ -117,37 +117,114 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
 
     const double r2 = r * r;
     std::vector<candidate> cand;
+    // A candidate point: translation (a, b, e) of atom j. The point and its
+    // distance are computed with the reference's operations in its order.
+    auto consider = [&](int ci, const long cc[3], int a, int b, int e, int j) {
+        const vec3& c = cart[ci];
+        vec3 p;
+        double d2 = 0;
+        for (int k = 0; k < 3; ++k) {
+            p[k] = a * L[0][k] + b * L[1][k] + e * L[2][k] + cic[j][k];
+            d2 += (p[k] - c[k]) * (p[k] - c[k]);
+        }
+        if (!(d2 < r2 + tol)) return;
+        const double d = std::sqrt(d2);
+        if (j == ci && d <= tol) return;
+        const int cube = static_cast<int>((cube_of(p, 0) - cc[0] + 1) * 9 + (cube_of(p, 1) - cc[1] + 1) * 3 +
+                                          (cube_of(p, 2) - cc[2] + 1));
+        const std::int64_t image_rank = ((a + rank_base) * rank_span + (b + rank_base)) * rank_span + (e + rank_base);
+        cand.push_back({d, cube, image_rank * n + j, j});
+    };
+
+    // Large cells: a cell list of every image point near the centres, so the
+    // work per atom depends on the density, not on the number of atoms.
+    struct point {
+        int a, b, e, j;
+    };
+    std::vector<std::vector<point>> bins;
+    long nb[3] = {0, 0, 0};
+    vec3 bmin{};
+    const bool use_bins = n > 16;
+    // Bins of half the cutoff; a centre visits the bins whose box comes within r.
+    const double bin_edge = r / 2;
+    if (use_bins) {
+        vec3 bmax;
+        for (int k = 0; k < 3; ++k) {
+            double lo = cart[0][k], hi = cart[0][k];
+            for (int i = 1; i < n; ++i) lo = std::min(lo, cart[i][k]), hi = std::max(hi, cart[i][k]);
+            bmin[k] = lo - r - 1e-6;
+            bmax[k] = hi + r + 1e-6;
+            nb[k] = std::max(1L, static_cast<long>(std::ceil((bmax[k] - bmin[k]) / bin_edge)));
+        }
+        if (nb[0] * nb[1] * nb[2] > 1000000) throw error(s.id + ": cell too large for the neighbour search");
+        bins.resize(static_cast<std::size_t>(nb[0] * nb[1] * nb[2]));
+        // Translations whose cell can touch the box: fractional extent of the box corners.
+        int lo[3], hi[3];
+        for (int k = 0; k < 3; ++k) {
+            double fmin = INFINITY, fmax = -INFINITY;
+            for (int corner = 0; corner < 8; ++corner) {
+                const vec3 x = {corner & 1 ? bmax[0] : bmin[0], corner & 2 ? bmax[1] : bmin[1], corner & 4 ? bmax[2] : bmin[2]};
+                const double f = x[0] * g_rows[k][0] + x[1] * g_rows[k][1] + x[2] * g_rows[k][2];
+                fmin = std::min(fmin, f);
+                fmax = std::max(fmax, f);
+            }
+            lo[k] = static_cast<int>(std::floor(fmin)) - 1;
+            hi[k] = static_cast<int>(std::ceil(fmax)) + 1;
+        }
+        for (int a = lo[0]; a <= hi[0]; ++a)
+            for (int b = lo[1]; b <= hi[1]; ++b)
+                for (int e = lo[2]; e <= hi[2]; ++e)
+                    for (int j = 0; j < n; ++j) {
+                        long q[3];
+                        bool inside = true;
+                        for (int k = 0; k < 3 && inside; ++k) {
+                            const double x = a * L[0][k] + b * L[1][k] + e * L[2][k] + cic[j][k];
+                            inside = x >= bmin[k] && x < bmax[k];
+                            q[k] = static_cast<long>((x - bmin[k]) / bin_edge);
+                            if (q[k] >= nb[k]) q[k] = nb[k] - 1;
+                        }
+                        if (inside) bins[static_cast<std::size_t>((q[0] * nb[1] + q[1]) * nb[2] + q[2])].push_back({a, b, e, j});
+                    }
+    }
+
     for (int ci = 0; ci < n; ++ci) {
         cand.clear();
         const vec3& c = cart[ci];
         const long cc[3] = {cube_of(c, 0), cube_of(c, 1), cube_of(c, 2)};
-        for (int j = 0; j < n; ++j) {
-            int lo[3], hi[3];
-            for (int k = 0; k < 3; ++k) {
-                const double f = (cic[j][0] - c[0]) * g_rows[k][0] + (cic[j][1] - c[1]) * g_rows[k][1] +
-                                 (cic[j][2] - c[2]) * g_rows[k][2];
-                // A margin keeps the bounds conservative under rounding.
-                lo[k] = static_cast<int>(std::ceil(-reach[k] - f - 1e-6));
-                hi[k] = static_cast<int>(std::floor(reach[k] - f + 1e-6));
-            }
-            for (int a = lo[0]; a <= hi[0]; ++a)
-                for (int b = lo[1]; b <= hi[1]; ++b)
-                    for (int e = lo[2]; e <= hi[2]; ++e) {
-                        vec3 p;
-                        double d2 = 0;
-                        for (int k = 0; k < 3; ++k) {
-                            p[k] = a * L[0][k] + b * L[1][k] + e * L[2][k] + cic[j][k];
-                            d2 += (p[k] - c[k]) * (p[k] - c[k]);
-                        }
-                        if (!(d2 < r2 + tol)) continue;
-                        const double d = std::sqrt(d2);
-                        if (j == ci && d <= tol) continue;
-                        const int cube = static_cast<int>((cube_of(p, 0) - cc[0] + 1) * 9 +
-                                                          (cube_of(p, 1) - cc[1] + 1) * 3 + (cube_of(p, 2) - cc[2] + 1));
-                        const std::int64_t image_rank =
-                            ((a + rank_base) * rank_span + (b + rank_base)) * rank_span + (e + rank_base);
-                        cand.push_back({d, cube, image_rank * n + j, j});
+        if (use_bins) {
+            long q[3];
+            for (int k = 0; k < 3; ++k) q[k] = std::min(nb[k] - 1, static_cast<long>((c[k] - bmin[k]) / bin_edge));
+            // Squared distance from the centre to a bin's slab along axis k.
+            auto gap2 = [&](int k, long b) {
+                const double lo = bmin[k] + b * bin_edge, hi = lo + bin_edge;
+                const double g = c[k] < lo ? lo - c[k] : (c[k] > hi ? c[k] - hi : 0.0);
+                return g * g;
+            };
+            const double reach2 = (r + 1e-6) * (r + 1e-6);
+            for (long x = std::max(0L, q[0] - 2); x <= std::min(nb[0] - 1, q[0] + 2); ++x)
+                for (long y = std::max(0L, q[1] - 2); y <= std::min(nb[1] - 1, q[1] + 2); ++y) {
+                    const double gxy = gap2(0, x) + gap2(1, y);
+                    if (gxy > reach2) continue;
+                    for (long z = std::max(0L, q[2] - 2); z <= std::min(nb[2] - 1, q[2] + 2); ++z) {
+                        if (gxy + gap2(2, z) > reach2) continue;
+                        for (const point& pt : bins[static_cast<std::size_t>((x * nb[1] + y) * nb[2] + z)])
+                            consider(ci, cc, pt.a, pt.b, pt.e, pt.j);
                     }
+                }
+        } else {
+            for (int j = 0; j < n; ++j) {
+                int lo[3], hi[3];
+                for (int k = 0; k < 3; ++k) {
+                    const double f = (cic[j][0] - c[0]) * g_rows[k][0] + (cic[j][1] - c[1]) * g_rows[k][1] +
+                                     (cic[j][2] - c[2]) * g_rows[k][2];
+                    // A margin keeps the bounds conservative under rounding.
+                    lo[k] = static_cast<int>(std::ceil(-reach[k] - f - 1e-6));
+                    hi[k] = static_cast<int>(std::floor(reach[k] - f + 1e-6));
+                }
+                for (int a = lo[0]; a <= hi[0]; ++a)
+                    for (int b = lo[1]; b <= hi[1]; ++b)
+                        for (int e = lo[2]; e <= hi[2]; ++e) consider(ci, cc, a, b, e, j);
+            }
         }
         const auto before = [](const candidate& x, const candidate& y) {
             if (x.dist != y.dist) return x.dist < y.dist;
