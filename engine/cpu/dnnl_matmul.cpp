@@ -40,6 +40,8 @@ matmul_f32::matmul_f32(std::int64_t k, std::int64_t n_out, const float* w, const
 }
 
 matmul_f32::~matmul_f32() {
+    if (smem_) dnnl_memory_destroy(smem_);
+    if (dmem_) dnnl_memory_destroy(dmem_);
     if (wmem_) dnnl_memory_destroy(wmem_);
     if (bmem_) dnnl_memory_destroy(bmem_);
     if (prim_) dnnl_primitive_destroy(prim_);
@@ -49,18 +51,22 @@ matmul_f32::~matmul_f32() {
 
 void matmul_f32::run(const float* src, std::int64_t m, float* dst) {
     if (m == 0) return;
-    omp_set_num_threads(1);
-    const dnnl_memory_desc_t smd = desc2d(m, k_, k_, 1);
-    const dnnl_memory_desc_t dmd = desc2d(m, n_, n_, 1);
-    dnnl_memory_t smem, dmem;
-    XS_DNNL_CHECK(dnnl_memory_create(&smem, &smd, engine_, const_cast<float*>(src)));
-    XS_DNNL_CHECK(dnnl_memory_create(&dmem, &dmd, engine_, dst));
+    if (m != last_m_) {
+        if (smem_) XS_DNNL_CHECK(dnnl_memory_destroy(smem_));
+        if (dmem_) XS_DNNL_CHECK(dnnl_memory_destroy(dmem_));
+        const dnnl_memory_desc_t smd = desc2d(m, k_, k_, 1);
+        const dnnl_memory_desc_t dmd = desc2d(m, n_, n_, 1);
+        XS_DNNL_CHECK(dnnl_memory_create(&smem_, &smd, engine_, const_cast<float*>(src)));
+        XS_DNNL_CHECK(dnnl_memory_create(&dmem_, &dmd, engine_, dst));
+        last_m_ = m;
+    } else {
+        XS_DNNL_CHECK(dnnl_memory_set_data_handle(smem_, const_cast<float*>(src)));
+        XS_DNNL_CHECK(dnnl_memory_set_data_handle(dmem_, dst));
+    }
     const dnnl_exec_arg_t args[] = {
-        {DNNL_ARG_SRC, smem}, {DNNL_ARG_WEIGHTS, wmem_}, {DNNL_ARG_BIAS, bmem_}, {DNNL_ARG_DST, dmem}};
+        {DNNL_ARG_SRC, smem_}, {DNNL_ARG_WEIGHTS, wmem_}, {DNNL_ARG_BIAS, bmem_}, {DNNL_ARG_DST, dmem_}};
     XS_DNNL_CHECK(dnnl_primitive_execute(prim_, stream_, 4, args));
     XS_DNNL_CHECK(dnnl_stream_wait(stream_));
-    XS_DNNL_CHECK(dnnl_memory_destroy(smem));
-    XS_DNNL_CHECK(dnnl_memory_destroy(dmem));
 }
 
 }  // namespace xtalsieve::cpu

@@ -36,6 +36,10 @@ private:
     dnnl_stream_t stream_ = nullptr;
     dnnl_primitive_t prim_ = nullptr;
     dnnl_memory_t wmem_ = nullptr, bmem_ = nullptr;
+    // Source and destination descriptors of the last row count, reused while
+    // it repeats (the one-structure latency path).
+    std::int64_t last_m_ = -1;
+    dnnl_memory_t smem_ = nullptr, dmem_ = nullptr;
 };
 
 }  // namespace xtalsieve::cpu
