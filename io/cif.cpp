@@ -227,8 +227,8 @@ bool parse_symop(std::string_view s, symop& op) {
         const std::size_t st = p;
         while (p < t.size() && (std::isdigit(static_cast<unsigned char>(t[p])) || t[p] == '.')) ++p;
         if (p == st) return false;
-        v = std::stod(t.substr(st, p - st));
-        return true;
+        const auto r = std::from_chars(t.data() + st, t.data() + p, v);
+        return r.ec == std::errc() && r.ptr == t.data() + p && std::isfinite(v);
     };
     while (i <= t.size()) {
         if (i == t.size() || t[i] == ',') {

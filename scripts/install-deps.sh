@@ -6,7 +6,7 @@ PKGS="cmake make g++ pkg-config ca-certificates \
  libdnnl-dev ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers libtbb-dev libeigen3-dev libsymspg-dev libroaring-dev \
  nlohmann-json3-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev \
  libgtest-dev libbenchmark-dev \
- python3-scipy python3-sklearn"
+ python3-scipy python3-sklearn python3-pil chromium fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -60,6 +60,18 @@ TEST(Screen, Perov5MetricsMatchScipyAndSklearn) {
     const std::string html = xs_test::slurp(d / "report.html");
     for (const char* cls : {"class=\"parity\"", "class=\"recall\"", "class=\"histogram\""})
         EXPECT_NE(html.find(cls), std::string::npos) << cls;
+    EXPECT_EQ(html.find("<script"), std::string::npos);
+    EXPECT_EQ(html.find("http"), html.find("http://www.w3.org/2000/svg"));  // no network references
+    // Rendered by headless Chromium: the screenshot must show the three plots.
+    const fs::path shot = d / "report.png";
+    ASSERT_EQ(xs_test::run("chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1000 "
+                           "--screenshot=" + shot.string() + " file://" + (d / "report.html").string() +
+                           " >/dev/null 2>&1"),
+              0);
+    const std::string check_shot = "/usr/bin/python3 " +
+                                   (fs::path(XS_TEST_DATA_DIR).parent_path() / "check_report_screenshot.py").string() +
+                                   " " + shot.string();
+    EXPECT_EQ(xs_test::run(check_shot + " > " + (d / "shot.txt").string() + " 2>&1"), 0) << xs_test::slurp(d / "shot.txt");
     fs::remove_all(d);
 }
 

@@ -122,6 +122,9 @@ struct predictor::impl {
             graph_ns += ns_since(t1);
         } catch (const error& e) {
             it.out.error = e.what();
+        } catch (const std::exception& e) {
+            // Not a reported input error: a bug. The record is still accounted for.
+            it.out.error = it.rec.id + ": internal error while reading: " + e.what();
         }
         it.rec.text.clear();
         it.rec.text.shrink_to_fit();
