@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "test_support.hpp"
@@ -177,5 +178,28 @@ TEST(SlowScreen, KillAndResumeGivesIdenticalResults) {
         j->erase("command_line");
     }
     EXPECT_EQ(a.dump(), b.dump());
+    fs::remove_all(d);
+}
+
+TEST(Screen, ApproximateModeIsAuditedAgainstExact) {
+    const fs::path d = scratch("audit");
+    ASSERT_EQ(xs_test::run(env() + cli() + " screen --model cgcnn/formation-energy-per-atom --generate perovskite --top 50"
+                           " --approx table --audit-exact 0.5 --log-json --out " + d.string() + " >/dev/null 2>" +
+                           (d / "log.jsonl").string()),
+              0);
+    const auto s = summary(d);
+    const auto a = s["audit_exact"];
+    EXPECT_GT(a["n"].get<int>(), 1000);
+    EXPECT_LT(a["n"].get<int>(), 2000);  // about half of the 2995 candidates
+    EXPECT_LT(a["max_abs_deviation"].get<double>(), 1e-3);
+    EXPECT_GE(a["recall_at_k_vs_exact"]["100"].get<double>(), 0.95);
+    // --log-json: machine-readable progress, ending with a "done" event.
+    std::istringstream log(xs_test::slurp(d / "log.jsonl"));
+    std::string line, last;
+    while (std::getline(log, line))
+        if (!line.empty() && line[0] == '{') last = line;
+    const auto j = nlohmann::json::parse(last);
+    EXPECT_EQ(j["event"], "done");
+    EXPECT_EQ(j["inputs"], 2995);
     fs::remove_all(d);
 }

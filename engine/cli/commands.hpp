@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "xtalsieve/model.hpp"
+
 namespace xtalsieve::cli {
 
 struct usage_error : std::runtime_error {
@@ -24,6 +26,9 @@ public:
 private:
     std::vector<std::pair<std::string, std::string>> kv_;
 };
+
+// "" -> exact; "table" -> the tabulated bond filter. Anything else is a usage error.
+precision parse_precision(const std::string& s);
 
 int predict(const std::vector<std::string>& args);
 int convert(const std::vector<std::string>& args);

@@ -66,4 +66,10 @@ long flags::integer(const std::string& name, long fallback) const {
     }
 }
 
+precision parse_precision(const std::string& s) {
+    if (s.empty() || s == "exact") return precision::exact;
+    if (s == "table") return precision::table;
+    throw usage_error("--approx expects 'table' (or 'exact'), got '" + s + "'");
+}
+
 }  // namespace xtalsieve::cli

@@ -32,7 +32,7 @@ int screen(const std::vector<std::string>& args, const std::string& command_line
     const flags f(args,
                   {"model", "ensemble", "input", "generate", "top", "objective", "where", "risk", "elements",
                    "max-atoms", "spacegroups", "symprec", "labels", "out", "threads", "atom-init", "max-records",
-                   "checkpoint-seconds"},
+                   "checkpoint-seconds", "approx", "audit-exact", "repeat-to"},
                   {"dedup", "all", "resume", "log-json", "no-progress"});
     screen_options o;
     o.models = f.all("model");
@@ -86,6 +86,9 @@ int screen(const std::vector<std::string>& args, const std::string& command_line
     o.atom_init = f.get("atom-init");
     o.max_records = static_cast<std::size_t>(f.integer("max-records", 0));
     if (f.has("checkpoint-seconds")) o.checkpoint_seconds = number(f.get("checkpoint-seconds"), "--checkpoint-seconds");
+    o.approximate = parse_precision(f.get("approx")) == precision::table;
+    if (f.has("audit-exact")) o.audit_exact = number(f.get("audit-exact"), "--audit-exact");
+    o.repeat_to = static_cast<std::size_t>(f.integer("repeat-to", 0));
     o.command_line = command_line;
     const screen_counts c = run_screen(o);
     std::fprintf(stderr, "xtalsieve screen: %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",

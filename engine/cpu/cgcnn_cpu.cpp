@@ -18,11 +18,13 @@ namespace {
 struct layer_state {
     std::unique_ptr<matmul_f32> pq;   // v -> [W_self v + bias | W_nbr v]
     std::vector<float> w_bond_t;       // [41, 2A]
+    std::vector<float> table;          // approximate mode: [table_rows, 2A]
 };
 
 class cgcnn_cpu final : public model {
 public:
-    explicit cgcnn_cpu(std::shared_ptr<const cgcnn::params> p) : p_(std::move(p)), conv_(select_conv_kernel()) {
+    cgcnn_cpu(std::shared_ptr<const cgcnn::params> p, precision mode)
+        : p_(std::move(p)), conv_(select_conv_kernel()), mode_(mode) {
         const int A = p_->A;
         for (const cgcnn::conv_layer& c : p_->convs) {
             layer_state L;
@@ -35,6 +37,23 @@ public:
             for (int o = 0; o < 2 * A; ++o)
                 for (int k = 0; k < cgcnn::n_gaussians; ++k)
                     L.w_bond_t[k * 2 * A + o] = c.w_bond[o * cgcnn::n_gaussians + k];
+            if (mode_ == precision::table) {
+                // Exact bond block at each grid distance (double accumulation).
+                L.table.resize(static_cast<std::size_t>(table_rows) * 2 * A);
+                double g[cgcnn::n_gaussians];
+                for (int i = 0; i < table_rows; ++i) {
+                    const double d = i * table_step;
+                    for (int k = 0; k < cgcnn::n_gaussians; ++k) {
+                        const double x = d - k * cgcnn::gauss_step;
+                        g[k] = static_cast<float>(std::exp(-x * x / (cgcnn::gauss_var * cgcnn::gauss_var)));
+                    }
+                    for (int o = 0; o < 2 * A; ++o) {
+                        double acc = 0;
+                        for (int k = 0; k < cgcnn::n_gaussians; ++k) acc += g[k] * c.w_bond[o * cgcnn::n_gaussians + k];
+                        L.table[static_cast<std::size_t>(i) * 2 * A + o] = static_cast<float>(acc);
+                    }
+                }
+            }
             layers_.push_back(std::move(L));
         }
     }
@@ -59,14 +78,23 @@ public:
         }
         // Bond features are shared by every layer.
         win_.resize(static_cast<std::size_t>(N) * M);
-        for (std::int64_t e = 0; e < N * M; ++e) make_gauss_window(batch.nbr_dist[e], win_[e]);
+        if (mode_ == precision::table) {
+            for (std::int64_t e = 0; e < N * M; ++e) {
+                const double x = std::clamp(static_cast<double>(batch.nbr_dist[e]) / table_step, 0.0, table_rows - 1.001);
+                win_[e].k0 = static_cast<std::int32_t>(x);
+                win_[e].g[0] = static_cast<float>(x - win_[e].k0);
+            }
+        } else {
+            for (std::int64_t e = 0; e < N * M; ++e) make_gauss_window(batch.nbr_dist[e], win_[e]);
+        }
 
         next_.resize(v_.size());
         pq_.resize(static_cast<std::size_t>(N) * 4 * A);
         for (std::size_t l = 0; l < layers_.size(); ++l) {
             layers_[l].pq->run(v_.data(), N, pq_.data());
             conv_args a{pq_.data(), v_.data(), batch.nbr_idx.data(), win_.data(), layers_[l].w_bond_t.data(),
-                        p.convs[l].bn2_scale.data(), p.convs[l].bn2_shift.data(), next_.data(), N, M, A};
+                        p.convs[l].bn2_scale.data(), p.convs[l].bn2_shift.data(), next_.data(), N, M, A,
+                        layers_[l].table.empty() ? nullptr : layers_[l].table.data()};
             conv_(a);
             v_.swap(next_);
         }
@@ -118,6 +146,7 @@ private:
 
     std::shared_ptr<const cgcnn::params> p_;
     conv_fn conv_;
+    precision mode_;
     std::vector<layer_state> layers_;
     std::vector<float> v_, next_, pq_;
     std::vector<gauss_win> win_;
@@ -125,8 +154,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p) {
-    return std::make_unique<cgcnn_cpu>(std::move(p));
+std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p, precision mode) {
+    return std::make_unique<cgcnn_cpu>(std::move(p), mode);
 }
 
 }  // namespace xtalsieve::cpu

@@ -8,6 +8,6 @@
 
 namespace xtalsieve::cpu {
 
-std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p);
+std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p, precision mode = precision::exact);
 
 }  // namespace xtalsieve::cpu

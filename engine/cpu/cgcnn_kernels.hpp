@@ -25,6 +25,11 @@ struct gauss_win {
 // rounded to float32 as the reference does.
 void make_gauss_window(double d, gauss_win& win);
 
+// Approximate mode: the bond block W_bond * g(d) tabulated at d = i * table_step
+// (i = 0 .. table_rows - 1), [table_rows, 2A]; a bond reads rows i and i + 1.
+inline constexpr double table_step = 0.002;  // Å
+inline constexpr int table_rows = 4600;      // covers 0 ... 9.2 Å (padding is 9 Å)
+
 struct conv_args {
     const float* pq;
     const float* v;
@@ -37,6 +42,9 @@ struct conv_args {
     std::int64_t n_atoms;
     int M;
     int A;
+    // Approximate mode when non-null: win[e].k0 is the table row, win[e].g[0]
+    // the interpolation weight of row k0 + 1.
+    const float* table = nullptr;
 };
 
 // out_i = softplus(v_i + bn2(sum_m sigmoid(z_f) * softplus(z_c))), z = pq_i[:2A] + pq_j[2A:] + W_bond g.

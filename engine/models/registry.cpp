@@ -15,7 +15,7 @@ namespace {
 std::unique_ptr<model> make_cgcnn_model(const model_weights& w, const model_options& opt) {
     auto p = std::make_shared<const cgcnn::params>(cgcnn::prepare(w));
     if (opt.device == device_kind::cuda) throw error("xtalsieve was not built with CUDA");
-    return cpu::make_cgcnn(std::move(p));
+    return cpu::make_cgcnn(std::move(p), opt.mode);
 }
 
 struct entry {

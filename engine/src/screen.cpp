@@ -23,6 +23,7 @@
 #include "xtalsieve/metrics.hpp"
 #include "xtalsieve/model_store.hpp"
 #include "xtalsieve/predictor.hpp"
+#include "xtalsieve/repeat_reader.hpp"
 #include "xtalsieve/symmetry.hpp"
 
 namespace fs = std::filesystem;
@@ -150,6 +151,9 @@ screen_counts run_screen(const screen_options& opt) {
     const auto efilters = parse_element_filters(opt.element_filters);
     predict_options po;
     po.threads = opt.threads;
+    po.model.mode = opt.approximate ? precision::table : precision::exact;
+    if (opt.audit_exact > 0 && !opt.approximate) throw error("--audit-exact needs an approximate mode (--approx table)");
+    if (opt.audit_exact < 0 || opt.audit_exact > 1) throw error("--audit-exact expects a fraction in (0, 1]");
     po.prefilter = [&](const structure& s) -> std::string {
         if (opt.max_atoms > 0 && static_cast<int>(s.size()) > opt.max_atoms)
             return "max-atoms " + std::to_string(opt.max_atoms);
@@ -263,7 +267,21 @@ screen_counts run_screen(const screen_options& opt) {
         st.save(ckpt_file);
     };
 
-    std::unique_ptr<record_reader> reader = opt.generate.empty() ? open_input(opt.input) : open_generator(opt.generate);
+    auto open_stream = [&]() -> std::unique_ptr<record_reader> {
+        if (!opt.generate.empty()) return open_generator(opt.generate);
+        if (opt.repeat_to) return open_repeated(opt.input, opt.repeat_to);
+        return open_input(opt.input);
+    };
+    std::unique_ptr<record_reader> reader = open_stream();
+    // The audit sample: a fixed pseudo-random subset of stream positions.
+    auto audited = [&](std::size_t seq) {
+        std::uint64_t h = seq * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 32;
+        return static_cast<double>(h % 1000000) < opt.audit_exact * 1e6;
+    };
+    std::map<std::size_t, double> audit_approx;  // seq -> approximate objective mean
     // Caps the stream (tests and trial runs); the cap is part of the fingerprint.
     struct capped final : record_reader {
         record_reader& in;
@@ -313,6 +331,7 @@ screen_counts run_screen(const screen_options& opt) {
                 st.lab_score.push_back(score);
             }
             if (st.sample.size() < report_sample) st.sample.push_back(mean[obj]);
+            if (opt.audit_exact > 0 && audited(p.seq)) audit_approx[p.seq] = mean[obj];
             bool ok = true;
             for (std::size_t c = 0; c < opt.where.size() && ok; ++c) {
                 const auto& w = opt.where[c];
@@ -402,6 +421,36 @@ screen_counts run_screen(const screen_options& opt) {
         rd.parity_true.assign(st.lab_true.begin(), st.lab_true.begin() + static_cast<std::ptrdiff_t>(cap));
         for (double k = 1; k <= static_cast<double>(n); k *= 1.25)
             rd.recall_curve.emplace_back(std::floor(k), recall_at_k(st.lab_score, st.lab_true, static_cast<std::size_t>(k), opt.maximize));
+    }
+    if (opt.audit_exact > 0) {
+        // Second pass over the same stream, exact mode, audited positions only.
+        std::vector<model_weights> ws;
+        for (const auto& c : ckpts) ws.push_back(load_weights(resolve_model(c), lo));
+        predict_options eo;
+        eo.threads = opt.threads;
+        eo.skip = [&](std::size_t seq) { return audit_approx.count(seq) == 0; };
+        predictor exact(std::move(ws), eo);
+        std::vector<double> a, e;
+        auto again = open_stream();
+        capped cap2(*again, opt.max_records ? opt.max_records : static_cast<std::size_t>(-1));
+        exact.run(cap2, [&](const prediction& p) {
+            if (p.skipped || !p.error.empty()) return;
+            double s = 0;
+            for (auto k : props[obj].members) s += p.values[k];
+            a.push_back(audit_approx[p.seq]);
+            e.push_back(s / static_cast<double>(props[obj].members.size()));
+        });
+        nlohmann::ordered_json au;
+        au["fraction"] = opt.audit_exact;
+        au["n"] = a.size();
+        double worst = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - e[i]));
+        au["max_abs_deviation"] = worst;
+        nlohmann::ordered_json rk;
+        for (std::size_t k : {std::size_t(10), std::size_t(100), std::size_t(1000), opt.top})
+            if (k <= a.size()) rk[std::to_string(k)] = recall_at_k(a, e, k, opt.maximize);
+        au["recall_at_k_vs_exact"] = rk;
+        sj["audit_exact"] = au;
     }
     const double wall = std::chrono::duration<double>(clock_type::now() - t_start).count();
     const predict_stats ps = pred.stats();

@@ -11,9 +11,16 @@ namespace xtalsieve {
 
 enum class device_kind { cpu, cuda };
 
+enum class precision {
+    exact,  // fp32 as the reference computes it (default)
+    table,  // approximate: the bond filter W_bond * gaussians(d) read from a table
+            // sampled every 0.002 Å and interpolated linearly, instead of computed
+};
+
 struct model_options {
     device_kind device = device_kind::cpu;
     int device_index = 0;
+    precision mode = precision::exact;
 };
 
 // A model bound to a backend. One instance may be used by one thread at a time;
