@@ -109,3 +109,14 @@ TEST(Cli, OutputIsIdenticalForOneAndTwoThreads) {
     EXPECT_EQ(xs_test::slurp(dir / "1.csv"), xs_test::slurp(dir / "2.csv"));
     fs::remove_all(dir);
 }
+
+TEST(Cli, CudaDeviceWithoutCudaBuildIsAClearError) {
+    const fs::path dir = scratch("cuda");
+    const int rc = xs_test::run(models_env() + cli() + " predict --model cgcnn/band-gap --device cuda:0 --input " +
+                                (xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression").string() + " 2>" +
+                                (dir / "err.txt").string() + " >/dev/null");
+    EXPECT_EQ(rc, 1);
+    EXPECT_NE(xs_test::slurp(dir / "err.txt").find("not built with CUDA"), std::string::npos);
+    EXPECT_EQ(xs_test::run(cli() + " predict --model m --input x --device tpu 2>/dev/null"), 2);
+    fs::remove_all(dir);
+}

@@ -25,7 +25,7 @@ double peak_rss_mb() {
 }  // namespace
 
 int bench(const std::vector<std::string>& args) {
-    const flags f(args, {"model", "input", "repeat-to", "threads", "batch-atoms", "output", "atom-init", "approx"});
+    const flags f(args, {"model", "input", "repeat-to", "threads", "batch-atoms", "output", "atom-init", "approx", "device"});
     auto names = f.all("model");
     if (names.empty()) names = {"cgcnn/formation-energy-per-atom"};
     const std::string input = f.required("input");
@@ -34,6 +34,7 @@ int bench(const std::vector<std::string>& args) {
     opt.threads = static_cast<int>(f.integer("threads", 0));
     opt.batch_atoms = static_cast<std::size_t>(f.integer("batch-atoms", 4096));
     opt.model.mode = parse_precision(f.get("approx"));
+    parse_device(f.get("device"), opt.model);
     predictor pred(load_models(names, f.get("atom-init")), opt);
     auto reader = open_repeated(input, total);
     const std::string output = f.get("output", "/dev/null");

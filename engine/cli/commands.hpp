@@ -29,6 +29,8 @@ private:
 
 // "" -> exact; "table" -> the tabulated bond filter. Anything else is a usage error.
 precision parse_precision(const std::string& s);
+// "cpu" (default) or "cuda[:N]".
+void parse_device(const std::string& s, model_options& m);
 
 int predict(const std::vector<std::string>& args);
 int convert(const std::vector<std::string>& args);

@@ -66,6 +66,26 @@ long flags::integer(const std::string& name, long fallback) const {
     }
 }
 
+void parse_device(const std::string& s, model_options& m) {
+    if (s.empty() || s == "cpu") {
+        m.device = device_kind::cpu;
+        return;
+    }
+    if (s.rfind("cuda", 0) == 0) {
+        m.device = device_kind::cuda;
+        if (s.size() > 4) {
+            if (s[4] != ':') throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
+            try {
+                m.device_index = std::stoi(s.substr(5));
+            } catch (...) {
+                throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
+            }
+        }
+        return;
+    }
+    throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
+}
+
 precision parse_precision(const std::string& s) {
     if (s.empty() || s == "exact") return precision::exact;
     if (s == "table") return precision::table;

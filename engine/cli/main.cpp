@@ -18,6 +18,7 @@ const char* usage =
     "usage:\n"
     "  xtalsieve predict --model M [--model M2 ...] --input PATH [--output FILE.csv]\n"
     "                    [--atom-init atom_init.json] [--threads N] [--batch-atoms N] [--approx table]\n"
+    "                    [--device cpu|cuda[:N]]\n"
     "  xtalsieve convert --model M --output FILE.xtsw [--atom-init atom_init.json]\n"
     "  xtalsieve bench   [--model M ...] --input PATH [--repeat-to N] [--threads N] [--output FILE]\n"
     "  xtalsieve screen  (--model M ... | --ensemble NAME=M1,M2,...) (--input PATH | --generate perovskite[:A=..;B=..;X=..])\n"

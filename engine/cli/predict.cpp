@@ -13,7 +13,7 @@
 namespace xtalsieve::cli {
 
 int predict(const std::vector<std::string>& args) {
-    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx"});
+    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device"});
     const auto model_args = f.all("model");
     if (model_args.empty()) throw usage_error("at least one --model is required");
     const std::string input = f.required("input");
@@ -24,6 +24,7 @@ int predict(const std::vector<std::string>& args) {
     opt.batch_atoms = static_cast<std::size_t>(f.integer("batch-atoms", 4096));
     if (opt.threads < 0 || opt.batch_atoms == 0) throw usage_error("--threads and --batch-atoms must be positive");
     opt.model.mode = parse_precision(f.get("approx"));
+    parse_device(f.get("device"), opt.model);
 
     predictor pred(load_models(model_args, f.get("atom-init")), opt);
     input_options iopt;

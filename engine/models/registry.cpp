@@ -14,7 +14,8 @@ namespace {
 
 std::unique_ptr<model> make_cgcnn_model(const model_weights& w, const model_options& opt) {
     auto p = std::make_shared<const cgcnn::params>(cgcnn::prepare(w));
-    if (opt.device == device_kind::cuda) throw error("xtalsieve was not built with CUDA");
+    if (opt.device == device_kind::cuda)
+        throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
     return cpu::make_cgcnn(std::move(p), opt.mode);
 }
 
