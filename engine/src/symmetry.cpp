@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "xtalsieve/elements.hpp"
@@ -24,31 +25,32 @@ void to_spglib(const structure& s, double lat[3][3], std::vector<double>& pos, s
         for (int k = 0; k < 3; ++k) pos[3 * i + k] = s.frac[i][k] - std::floor(s.frac[i][k]);
 }
 
+struct dataset_free {
+    void operator()(SpglibDataset* d) const { spg_free_dataset(d); }
+};
+using dataset_ptr = std::unique_ptr<SpglibDataset, dataset_free>;
+
+dataset_ptr dataset_of(const structure& s, double symprec) {
+    double lat[3][3];
+    std::vector<double> pos;
+    std::vector<int> types;
+    to_spglib(s, lat, pos, types);
+    return dataset_ptr(spg_get_dataset(lat, reinterpret_cast<double(*)[3]>(pos.data()), types.data(),
+                                       static_cast<int>(s.size()), symprec));
+}
+
 }  // namespace
 
 int spacegroup_number(const structure& s, double symprec) {
-    double lat[3][3];
-    std::vector<double> pos;
-    std::vector<int> types;
-    to_spglib(s, lat, pos, types);
-    SpglibDataset* d = spg_get_dataset(lat, reinterpret_cast<double(*)[3]>(pos.data()), types.data(),
-                                       static_cast<int>(s.size()), symprec);
-    if (!d) return 0;
-    const int n = d->spacegroup_number;
-    spg_free_dataset(d);
-    return n;
+    const dataset_ptr d = dataset_of(s, symprec);
+    return d ? d->spacegroup_number : 0;
 }
 
 std::string symmetry_key(const structure& s, double symprec) {
-    double lat[3][3];
-    std::vector<double> pos;
-    std::vector<int> types;
-    to_spglib(s, lat, pos, types);
     // One symmetry search: the dataset carries the standardized conventional
     // cell, which is the same for a crystal and any supercell, translation or
     // permutation of it.
-    SpglibDataset* d = spg_get_dataset(lat, reinterpret_cast<double(*)[3]>(pos.data()), types.data(),
-                                       static_cast<int>(s.size()), symprec);
+    const dataset_ptr d = dataset_of(s, symprec);
     std::map<int, int> comp;
     double len[3] = {0, 0, 0}, ang[3] = {0, 0, 0};
     int sg = 0;
@@ -67,7 +69,6 @@ std::string symmetry_key(const structure& s, double symprec) {
     } else {  // no symmetry found: the structure is its own class
         for (int z : s.numbers) ++comp[z];
     }
-    if (d) spg_free_dataset(d);
     std::string key = "sg" + std::to_string(sg) + "|";
     for (auto [z, c] : comp) key += std::string(element_symbol(z)) + std::to_string(c);
     char buf[128];
