@@ -40,7 +40,8 @@ TEST(CpuKernels, GaussianWindowHoldsEveryNonNegligibleCentre) {
         for (int k = 0; k < cgcnn::n_gaussians; ++k) {
             const double x = d - k * 0.2;
             const double g = std::exp(-x * x / 0.04);
-            if (k >= w.k0 && k < w.k0 + gauss_window) EXPECT_EQ(w.g[k - w.k0], static_cast<float>(g));
+            if (k >= w.k0 && k < w.k0 + gauss_window)
+                EXPECT_NEAR(w.g[k - w.k0], static_cast<float>(g), 1.2e-7 * g + 1e-30) << "d=" << d << " k=" << k;
             else EXPECT_LT(g, 1e-13) << "d=" << d << " k=" << k;
         }
     }
