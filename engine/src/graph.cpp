@@ -116,7 +116,7 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
     g.nbr_dist.assign(static_cast<std::size_t>(n) * M, static_cast<float>(r + 1.0));
 
     const double r2 = r * r;
-    std::vector<candidate> cand;
+    thread_local std::vector<candidate> cand;  // reused: the latency path builds one graph per call
     // A candidate point: translation (a, b, e) of atom j. The point and its
     // distance are computed with the reference's operations in its order.
     auto consider = [&](int ci, const long cc[3], int a, int b, int e, int j) {

@@ -246,7 +246,8 @@ void predictor::reset_stats() {
 std::vector<double> predictor::predict(const structure& s) {
     crystal_graph g = build_graph(s, impl_->gopt);
     impl_->check_elements(g.numbers, s.id);
-    graph_batch b;
+    thread_local graph_batch b;  // reused across calls: no allocation once warm
+    b.clear();
     b.append(g);
     auto& ms = impl_->local_models();
     std::vector<double> out(ms.size());
