@@ -91,6 +91,16 @@ TEST(Screen, ConstraintsFiltersEnsemblesAndAccounting) {
     EXPECT_EQ(c["scored"].get<int>() + c["filtered"].get<int>() + c["duplicate"].get<int>() + c["failed"].get<int>(), 3787);
     EXPECT_GT(c["filtered"].get<int>(), 0);
     EXPECT_TRUE(s["filters"].contains("elements contains:O"));
+    // Every filtered candidate sits in exactly one filter's bitmap.
+    int removed = 0;
+    for (const auto& [k, v] : s["filters"].items()) removed += v.get<int>();
+    EXPECT_EQ(removed, c["filtered"].get<int>());
+    // The element index covers every parsed candidate: each has at least one element.
+    EXPECT_GT(s["element_index"]["O"].get<int>(), 0);
+    EXPECT_LE(s["element_index"]["O"].get<int>(), 3787);
+    // Filters apply in order, so contains:O removes at most the candidates without oxygen.
+    EXPECT_LE(s["filters"].value("elements contains:O", 0), 3787 - s["element_index"]["O"].get<int>());
+    EXPECT_GT(s["filters"].value("elements contains:O", 0), 0);
     const auto top = xs_test::read_table(d / "top.csv");
     ASSERT_EQ(top.keys.size(), 7u);
     for (const auto& k : top.keys) {

@@ -294,6 +294,7 @@ screen_counts run_screen(const screen_options& opt) {
     pred.run(cap, [&](const prediction& p) {
         if (p.skipped) return;
         ++st.inputs;
+        for (int z : p.elements) screen_state::mark(st.element_index, z, static_cast<std::uint32_t>(p.seq));
         roaring_bitmap_add(st.processed, static_cast<std::uint32_t>(p.seq));
         const std::string where_from = p.source + (p.line ? ":" + std::to_string(p.line) : "");
         if (!p.error.empty()) {
@@ -301,7 +302,7 @@ screen_counts run_screen(const screen_options& opt) {
             errs << csv_field(p.id) << ",failed," << csv_field(where_from) << ',' << csv_field(p.error) << '\n';
         } else if (!p.filtered.empty()) {
             ++st.filtered;
-            ++st.filter_counts[p.filtered];
+            screen_state::mark(st.filtered_by, p.filtered, static_cast<std::uint32_t>(p.seq));
         } else if (opt.dedup && st.seen_keys.count(p.key)) {
             ++st.duplicate;
             errs << csv_field(p.id) << ",duplicate," << csv_field(where_from) << ','
@@ -340,7 +341,7 @@ screen_counts run_screen(const screen_options& opt) {
                    : w.op == ">=" ? v >= w.a : (v >= w.a && v <= w.b);
                 if (!ok) {
                     ++st.filtered;
-                    ++st.filter_counts["where " + w.property + " " + w.op];
+                    screen_state::mark(st.filtered_by, "where " + w.property + " " + w.op, static_cast<std::uint32_t>(p.seq));
                 }
             }
             if (ok) {
@@ -394,7 +395,13 @@ screen_counts run_screen(const screen_options& opt) {
     sj["counts"] = {{"inputs", st.inputs},       {"scored", st.scored}, {"filtered", st.filtered},
                     {"duplicate", st.duplicate}, {"failed", st.failed}};
     sj["accounting_ok"] = st.scored + st.filtered + st.duplicate + st.failed == st.inputs;
-    sj["filters"] = st.filter_counts;
+    // Counts read off the CRoaring bitmaps: candidates each filter removed,
+    // and how many parsed candidates contain each element.
+    nlohmann::ordered_json fj = nlohmann::ordered_json::object(), ej = nlohmann::ordered_json::object();
+    for (const auto& [k, b] : st.filtered_by) fj[k] = roaring_bitmap_get_cardinality(b);
+    for (const auto& [z, b] : st.element_index) ej[std::string(element_symbol(z))] = roaring_bitmap_get_cardinality(b);
+    sj["filters"] = fj;
+    sj["element_index"] = ej;
     report_data rd;
     if (!labels.empty()) {
         nlohmann::ordered_json m;

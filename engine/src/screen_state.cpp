@@ -43,14 +43,41 @@ void fsync_path(const std::filesystem::path& p, int flags) {
 
 }  // namespace
 
+namespace {
+
+std::vector<std::uint8_t> to_bytes(const roaring_bitmap_t* b) {
+    std::vector<std::uint8_t> out(roaring_bitmap_portable_size_in_bytes(b));
+    roaring_bitmap_portable_serialize(b, reinterpret_cast<char*>(out.data()));
+    return out;
+}
+
+roaring_bitmap_t* from_bytes(const std::vector<std::uint8_t>& v) {
+    roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(reinterpret_cast<const char*>(v.data()), v.size());
+    if (!b) throw error("corrupt bitmap");
+    return b;
+}
+
+template <class K>
+void free_all(std::map<K, roaring_bitmap_t*>& m) {
+    for (auto& [k, b] : m) roaring_bitmap_free(b);
+    m.clear();
+}
+
+}  // namespace
+
 screen_state::screen_state() : processed(roaring_bitmap_create()) {}
-screen_state::~screen_state() { roaring_bitmap_free(processed); }
+screen_state::~screen_state() {
+    roaring_bitmap_free(processed);
+    free_all(filtered_by);
+    free_all(element_index);
+}
 
 void screen_state::save(const std::filesystem::path& file) const {
     nlohmann::json j;
     j["fingerprint"] = fingerprint;
     j["counts"] = {inputs, scored, filtered, duplicate, failed};
-    j["filter_counts"] = filter_counts;
+    for (const auto& [k, b] : filtered_by) j["filtered_by"][k] = to_bytes(b);
+    for (const auto& [z, b] : element_index) j["element_index"][std::to_string(z)] = to_bytes(b);
     auto& t = j["top"] = nlohmann::json::array();
     for (const auto& e : top) t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds});
     j["lab_pred"] = lab_pred;
@@ -96,7 +123,13 @@ void screen_state::load(const std::filesystem::path& file) {
         fingerprint = j.at("fingerprint");
         const auto c = j.at("counts");
         inputs = c[0], scored = c[1], filtered = c[2], duplicate = c[3], failed = c[4];
-        filter_counts = j.at("filter_counts").get<std::map<std::string, std::uint64_t>>();
+        free_all(filtered_by);
+        free_all(element_index);
+        if (j.contains("filtered_by"))
+            for (const auto& [k, v] : j["filtered_by"].items()) filtered_by[k] = from_bytes(v.get<std::vector<std::uint8_t>>());
+        if (j.contains("element_index"))
+            for (const auto& [k, v] : j["element_index"].items())
+                element_index[std::stoi(k)] = from_bytes(v.get<std::vector<std::uint8_t>>());
         top.clear();
         for (const auto& e : j.at("top"))
             top.push_back({e[0], e[1], e[2], e[3], e[4], e[5].get<std::vector<double>>(), e[6].get<std::vector<double>>()});

@@ -6,7 +6,8 @@
 //   8  u64 bitmap_size    B
 //   8  u64 FNV-1a 64 checksum of the J + B bytes that follow
 //   J  JSON: options fingerprint, counters, top-K entries, labelled pairs,
-//      de-duplication keys, filter counts, byte sizes of the CSV outputs
+//      de-duplication keys, byte sizes of the CSV outputs, and the filter and
+//      element-index bitmaps (CRoaring portable serializations as byte arrays)
 //   B  CRoaring portable serialization of the processed-input bitmap (stream positions)
 #pragma once
 #include <roaring/roaring.h>
@@ -31,7 +32,11 @@ struct screen_entry {
 struct screen_state {
     std::string fingerprint;  // refuses a resume with other options
     std::uint64_t inputs = 0, scored = 0, filtered = 0, duplicate = 0, failed = 0;
-    std::map<std::string, std::uint64_t> filter_counts;
+    // CRoaring bitmaps over stream positions (owned): the candidates each
+    // filter removed, and the element index (atomic number -> candidates
+    // containing it, over every parsed candidate).
+    std::map<std::string, roaring_bitmap_t*> filtered_by;
+    std::map<int, roaring_bitmap_t*> element_index;
     std::vector<screen_entry> top;                  // unordered heap contents
     std::vector<double> lab_pred, lab_true;         // labelled, scored candidates in input order
     std::vector<double> lab_score;                  // ranking score of those
@@ -44,6 +49,14 @@ struct screen_state {
     ~screen_state();
     screen_state(const screen_state&) = delete;
     screen_state& operator=(const screen_state&) = delete;
+
+    // Adds stream position seq to bitmap `key` of a map, creating it.
+    template <class K>
+    static void mark(std::map<K, roaring_bitmap_t*>& m, const K& key, std::uint32_t seq) {
+        auto& b = m[key];
+        if (!b) b = roaring_bitmap_create();
+        roaring_bitmap_add(b, seq);
+    }
 
     // Atomic: temporary file, fsync, rename, fsync of the folder.
     void save(const std::filesystem::path& file) const;
