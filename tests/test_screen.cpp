@@ -213,3 +213,17 @@ TEST(Screen, ApproximateModeIsAuditedAgainstExact) {
     EXPECT_EQ(j["inputs"], 2995);
     fs::remove_all(d);
 }
+
+TEST(Screen, LiveProgressOnlyOnATerminal) {
+    const fs::path d = scratch("tty");
+    const std::string cmd = cli() + " screen --model cgcnn/band-gap --input " + perov() +
+                            " --repeat-to 40000 --out " + (d / "o").string() + " >/dev/null";
+    // util-linux `script` gives the command a pseudo-terminal.
+    ASSERT_EQ(xs_test::run(env() + "script -qec '" + cmd + "' /dev/null > " + (d / "tty.txt").string() + " 2>&1"), 0);
+    const std::string tty = xs_test::slurp(d / "tty.txt");
+    EXPECT_NE(tty.find("\r[screen] "), std::string::npos);
+    EXPECT_NE(tty.find("ETA"), std::string::npos);
+    ASSERT_EQ(xs_test::run(env() + cmd + " 2> " + (d / "pipe.txt").string()), 0);
+    EXPECT_EQ(xs_test::slurp(d / "pipe.txt").find("[screen]"), std::string::npos);
+    fs::remove_all(d);
+}

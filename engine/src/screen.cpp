@@ -252,11 +252,17 @@ screen_counts run_screen(const screen_options& opt) {
                          final ? "done" : "progress", el, (unsigned long long)st.inputs, (unsigned long long)st.scored,
                          (unsigned long long)st.filtered, (unsigned long long)st.duplicate,
                          (unsigned long long)st.failed, st.inputs / std::max(el, 1e-9));
-        else if (tty)
-            std::fprintf(stderr, "\r[screen] %llu inputs (%.0f/s)  scored %llu  filtered %llu  duplicate %llu  failed %llu%s",
-                         (unsigned long long)st.inputs, st.inputs / std::max(el, 1e-9), (unsigned long long)st.scored,
+        else if (tty) {
+            // The total is known for replayed and capped streams; otherwise no ETA.
+            const std::size_t total = opt.max_records ? opt.max_records : opt.repeat_to;
+            const double rate = st.inputs / std::max(el, 1e-9);
+            char eta[32] = "";
+            if (total > st.inputs && rate > 0) std::snprintf(eta, sizeof eta, "  ETA %.0f s", (total - st.inputs) / rate);
+            std::fprintf(stderr, "\r[screen] %llu inputs (%.0f/s)%s  scored %llu  filtered %llu  duplicate %llu  failed %llu%s",
+                         (unsigned long long)st.inputs, rate, eta, (unsigned long long)st.scored,
                          (unsigned long long)st.filtered, (unsigned long long)st.duplicate,
                          (unsigned long long)st.failed, final ? "\n" : "");
+        }
     };
     auto checkpoint = [&] {
         if (all.is_open()) all.flush();
