@@ -227,3 +227,15 @@ TEST(Screen, LiveProgressOnlyOnATerminal) {
     EXPECT_EQ(xs_test::slurp(d / "pipe.txt").find("[screen]"), std::string::npos);
     fs::remove_all(d);
 }
+
+TEST(Screen, SpaceGroupFilter) {
+    const fs::path d = scratch("sg");
+    const std::string base = env() + cli() + " screen --model cgcnn/band-gap --generate 'perovskite:A=Ca,Sr;B=Ti;X=O,F' --no-progress";
+    ASSERT_EQ(xs_test::run(base + " --spacegroups 221 --out " + (d / "a").string() + " >/dev/null 2>&1"), 0);
+    ASSERT_EQ(xs_test::run(base + " --spacegroups 62,225 --out " + (d / "b").string() + " >/dev/null 2>&1"), 0);
+    // Ideal cubic perovskites are all Pm-3m (221).
+    EXPECT_EQ(summary(d / "a")["counts"]["scored"], 4);
+    EXPECT_EQ(summary(d / "b")["counts"]["scored"], 0);
+    EXPECT_EQ(summary(d / "b")["filters"]["spacegroups"], 4);
+    fs::remove_all(d);
+}
