@@ -16,9 +16,10 @@ struct record {
     std::string source;      // file it came from
     std::size_t index = 0;   // record number within the source (0-based)
     std::size_t line = 0;    // first line of the record in the source (1-based; 0 unknown)
-    std::string format;      // "cif", ...
+    std::string format;      // "cif", "poscar", "extxyz"
     std::string text;        // the record's text (for "cif": a CIF document)
     std::string error;       // non-empty: the record could not be read; reason
+    std::vector<std::string> species;  // POSCAR without a symbols line: the species, in order
 };
 
 // A stream of records. Not thread-safe: one reader per stream.
@@ -30,12 +31,17 @@ public:
 };
 
 struct input_options {
-    std::string format;  // empty: detect from name and content
+    std::string format;                 // cif | csv | poscar | extxyz; empty: detect from name and content
+    std::vector<std::string> species;   // VASP 4 POSCAR files: the species, in order
 };
 
-// Opens a CIF file, a folder of CIF files (sorted, id = file stem) or a CDVAE
-// CSV with an embedded `cif` column (id = material_id). Throws xtalsieve::error
-// when the path cannot be opened at all.
+// Opens an input: a CIF file (id = file stem), a CDVAE CSV with an embedded
+// `cif` column (id = material_id), a POSCAR/CONTCAR/*.vasp file, an extended
+// XYZ file (one record per frame, id = <stem>:<frame> unless the frame names
+// one), any of these compressed (.gz .bz2 .xz .zst) or inside a .tar / .zip
+// (members by name), or a folder of them walked recursively in sorted order
+// (files of no known format are skipped). Throws xtalsieve::error when the
+// path cannot be opened at all; bad records come back with `error` set.
 std::unique_ptr<record_reader> open_input(const std::filesystem::path& path,
                                           const input_options& opt = {});
 

@@ -1,0 +1,108 @@
+// Other input formats, compressed and archived (fixtures: tests/make_reader_fixtures.py
+// writes the shared sample CIFs' structures with pymatgen and ASE).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "test_support.hpp"
+#include "xtalsieve/formats.hpp"
+#include "xtalsieve/input.hpp"
+#include "xtalsieve/predictor.hpp"
+
+using namespace xtalsieve;
+
+namespace {
+
+std::string fs_name(const std::string& source) {
+    return std::filesystem::path(source).filename().string();
+}
+
+std::string base_id(std::string id) {
+    if (id.rfind("POSCAR_", 0) == 0) id = id.substr(7);
+    return id;
+}
+
+}  // namespace
+
+TEST(GoldenReaders, EveryFormatPredictsAsTheCifPath) {
+    const auto ref = xs_test::read_table(xs_test::shared_dir() / "data" / "cgcnn" / "reference" / "sample-regression.csv");
+    std::vector<model_weights> w;
+    w.push_back(load_weights(xs_test::pretrained_dir() / "band-gap.pth.tar"));
+    predictor pred(std::move(w));
+    auto in = open_input(xs_test::data_dir() / "readers" / "good");
+    std::map<std::string, int> per_source;
+    std::size_t n = 0;
+    pred.run(*in, [&](const prediction& p) {
+        ++n;
+        ASSERT_TRUE(p.error.empty()) << p.source << ": " << p.error;
+        const std::string id = base_id(p.id);
+        ASSERT_EQ(ref.rows.count(id), 1u) << p.id << " from " << p.source;
+        EXPECT_NEAR(p.values[0], ref.num(id, "band-gap"), 1e-4) << p.id << " from " << p.source;
+        const std::string src = p.source;
+        ++per_source[src.find(".zip!") != std::string::npos   ? "zip"
+                     : src.find(".tar.gz!") != std::string::npos ? "tar"
+                     : src.find(".xyz.gz") != std::string::npos ? "xyz.gz"
+                                                                 : "poscar"];
+    });
+    EXPECT_EQ(n, 32u);
+    EXPECT_EQ(per_source["zip"], 10);
+    EXPECT_EQ(per_source["tar"], 10);
+    EXPECT_EQ(per_source["xyz.gz"], 10);
+    EXPECT_EQ(per_source["poscar"], 2);
+}
+
+TEST(Readers, MalformedFilesAreEachOneReportedRecord) {
+    auto in = open_input(xs_test::data_dir() / "readers" / "bad");
+    record r;
+    std::vector<std::string> errors;
+    std::size_t n = 0;
+    while (in->next(r)) {
+        ++n;
+        try {
+            parse_record(r);
+            ADD_FAILURE() << r.source << " parsed";
+        } catch (const error& e) {
+            errors.push_back(e.what());
+            EXPECT_NE(std::string(e.what()).find(fs_name(r.source)), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_EQ(n, 11u);  // records in = records out: one per file
+    EXPECT_EQ(errors.size(), 11u);
+}
+
+TEST(Readers, PoscarVariants) {
+    const std::string vasp5 =
+        "NaCl\n1.0\n5.64 0 0\n0 5.64 0\n0 0 5.64\nNa Cl\n1 1\nSelective dynamics\nDirect\n0 0 0 T T T\n0.5 0.5 0.5 F F F\n";
+    structure s = read_poscar(vasp5, "a");
+    EXPECT_EQ(s.numbers, (std::vector<int>{11, 17}));
+    EXPECT_DOUBLE_EQ(s.frac[1][0], 0.5);
+    // VASP 4: species from the comment line; Cartesian; negative scale = volume.
+    const std::string vasp4 = "Na Cl\n-179.406144\n1 0 0\n0 1 0\n0 0 1\n1 1\nCartesian\n0 0 0\n0.5 0.5 0.5\n";
+    structure t = read_poscar(vasp4, "b");
+    EXPECT_NEAR(t.lattice[0][0], 5.64, 1e-9);
+    EXPECT_NEAR(t.frac[1][2], 0.5 / 5.64 * 5.64 / 5.64 * 5.64, 1e-9);
+    EXPECT_EQ(t.numbers, (std::vector<int>{11, 17}));
+    EXPECT_THROW(read_poscar("x\n1\n1 0 0\n0 1 0\n0 0 1\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n", "c"), error);  // no names
+    structure u = read_poscar("x\n1\n1 0 0\n0 1 0\n0 0 1\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n", "c", {"K", "Br"});
+    EXPECT_EQ(u.numbers, (std::vector<int>{19, 35}));
+}
+
+TEST(Readers, ExtxyzHeaderGrammar) {
+    const std::string two_frames =
+        "2\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1.5 pbc=\"T T T\" id=first\n"
+        "Na 0 0 0 0.1 0.2 0.3\nCl 2 2 2 0 0 0\n"
+        "1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3 config_type={bulk crystal}\nCu 0 0 0\n";
+    std::vector<std::size_t> lines;
+    const auto frames = split_xyz_frames(two_frames, lines);
+    ASSERT_EQ(frames.size(), 2u);
+    EXPECT_EQ(lines[1], 5u);
+    EXPECT_EQ(extxyz_frame_id(frames[0]), "first");
+    EXPECT_EQ(extxyz_frame_id(frames[1]), "");
+    structure a = read_extxyz_frame(frames[0], "f0");
+    EXPECT_DOUBLE_EQ(a.frac[1][0], 0.5);
+    structure b = read_extxyz_frame(frames[1], "f1");
+    EXPECT_EQ(b.numbers, (std::vector<int>{29}));
+    EXPECT_THROW(read_extxyz_frame("1\npbc=\"T T F\" Lattice=\"3 0 0 0 3 0 0 0 3\"\nCu 0 0 0\n", "x"), error);
+}
