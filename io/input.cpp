@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "io/json_reader.hpp"
 #include "io/mapped_file.hpp"
 #include <archive.h>
 #include <archive_entry.h>
@@ -131,6 +132,8 @@ std::string format_of(const std::string& name, const std::string& forced) {
     if (file.ends_with(".cif")) return "cif";
     if (file.ends_with(".csv")) return "csv";
     if (file.ends_with(".xyz") || file.ends_with(".extxyz")) return "extxyz";
+    if (file.ends_with(".json")) return "json";
+    if (file.ends_with(".jsonl")) return "jsonl";
     if (file.ends_with(".vasp") || file.ends_with(".poscar") || file.rfind("poscar", 0) == 0 ||
         file.rfind("contcar", 0) == 0)
         return "poscar";
@@ -257,6 +260,8 @@ public:
                 return true;
             }
             if (fmt == "csv") inner_ = std::make_unique<cdvae_csv_reader>(where, std::move(bytes));
+            else if (fmt == "json" || fmt == "jsonl")
+                inner_ = io::make_json_reader(where, stem_without(inner_name), std::move(bytes), fmt == "jsonl");
             else inner_ = std::make_unique<text_reader>(where, stem_without(inner_name), fmt, std::move(bytes), opt_.species);
         }
     }
@@ -313,6 +318,7 @@ std::unique_ptr<record_reader> open_file(const fs::path& p, const input_options&
         f->rec.error = err;
         return f;
     }
+    if (fmt == "json" || fmt == "jsonl") return io::make_json_reader(p.string(), stem_without(name), std::move(text), fmt == "jsonl");
     return std::make_unique<text_reader>(p.string(), stem_without(name), fmt, std::move(text), opt.species);
 }
 
@@ -385,6 +391,7 @@ structure parse_record(const record& r) {
         if (r.format == "cif") s = read_cif(r.text, r.id);
         else if (r.format == "poscar") s = read_poscar(r.text, r.id, r.species);
         else if (r.format == "extxyz") s = read_extxyz_frame(r.text, r.id);
+        else if (r.format == "pymatgen-json") s = read_pymatgen_json(r.text, r.id);
         else throw error(r.id + ": unsupported record format '" + r.format + "'");
         sort_by_electronegativity(s);
         validate(s);

@@ -57,6 +57,19 @@ with zipfile.ZipFile(os.path.join(good, "cifs.zip"), "w") as z:
     for name, s in structs:
         z.writestr("cifs/%s.cif" % name, s.to(fmt="cif"))
 
+# pymatgen JSON: JSON lines of {"material_id", "structure"}, and an Alexandria-style
+# {"entries": [ComputedStructureEntry...]} compressed with bzip2.
+import bz2  # noqa: E402
+import json  # noqa: E402
+
+from pymatgen.entries.computed_entries import ComputedStructureEntry  # noqa: E402
+
+with open(os.path.join(good, "structures.jsonl"), "w") as f:
+    for name, s in structs[:5]:
+        f.write(json.dumps({"material_id": name, "structure": s.as_dict()}) + "\n")
+entries = [ComputedStructureEntry(s, -1.0, entry_id=name).as_dict() for name, s in structs[5:]]
+open(os.path.join(good, "alexandria.json.bz2"), "wb").write(bz2.compress(json.dumps({"entries": entries}).encode()))
+
 # Malformed corpus: each file is one bad record.
 poscar = Poscar(structs[0][1]).get_string(significant_figures=16)
 lines = poscar.splitlines()
@@ -75,3 +88,7 @@ for n, t in bads.items():
     open(os.path.join(bad, n), "w").write(t)
 open(os.path.join(bad, "garbage.cif.gz"), "wb").write(b"\x1f\x8b\x08\x00" + bytes(range(256)) * 4)
 open(os.path.join(bad, "binary.cif"), "wb").write(bytes(range(256)) * 8)
+open(os.path.join(bad, "not_json.json"), "w").write('{"lattice": [1, 2')
+partial = structs[0][1].as_dict()
+partial["sites"][0]["species"][0]["occu"] = 0.5
+open(os.path.join(bad, "disordered.jsonl"), "w").write(json.dumps(partial) + "\n")

@@ -41,12 +41,14 @@ TEST(GoldenReaders, EveryFormatPredictsAsTheCifPath) {
         ASSERT_EQ(ref.rows.count(id), 1u) << p.id << " from " << p.source;
         EXPECT_NEAR(p.values[0], ref.num(id, "band-gap"), 1e-4) << p.id << " from " << p.source;
         const std::string src = p.source;
-        ++per_source[src.find(".zip!") != std::string::npos   ? "zip"
+        ++per_source[src.find(".json") != std::string::npos   ? "json"
+                     : src.find(".zip!") != std::string::npos   ? "zip"
                      : src.find(".tar.gz!") != std::string::npos ? "tar"
                      : src.find(".xyz.gz") != std::string::npos ? "xyz.gz"
                                                                  : "poscar"];
     });
-    EXPECT_EQ(n, 32u);
+    EXPECT_EQ(n, 42u);
+    EXPECT_EQ(per_source["json"], 10);
     EXPECT_EQ(per_source["zip"], 10);
     EXPECT_EQ(per_source["tar"], 10);
     EXPECT_EQ(per_source["xyz.gz"], 10);
@@ -68,8 +70,8 @@ TEST(Readers, MalformedFilesAreEachOneReportedRecord) {
             EXPECT_NE(std::string(e.what()).find(fs_name(r.source)), std::string::npos) << e.what();
         }
     }
-    EXPECT_EQ(n, 11u);  // records in = records out: one per file
-    EXPECT_EQ(errors.size(), 11u);
+    EXPECT_EQ(n, 13u);  // records in = records out: one per file
+    EXPECT_EQ(errors.size(), 13u);
 }
 
 TEST(Readers, PoscarVariants) {

@@ -8,6 +8,10 @@
 
 namespace xtalsieve {
 
+// One pymatgen Structure dict or ComputedStructureEntry as JSON text
+// (species from "species"[0]."element", fractional "abc"). Sites in order.
+structure read_pymatgen_json(std::string_view text, const std::string& id);
+
 // VASP POSCAR / CONTCAR: VASP 5 (symbols line) or VASP 4 (species from
 // `species`, else from the comment line), negative scale = target volume (Å^3),
 // selective dynamics, Direct or Cartesian coordinates. Sites in file order.
