@@ -333,6 +333,18 @@ bool has_cif_column(const fs::path& p) {
     return r.next(f) && std::find(f.begin(), f.end(), "cif") != f.end();
 }
 
+// In a folder, JSON that names no lattice, structure or entries (a settings
+// file, atom_init.json ...) is not candidates either.
+bool looks_like_structures(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::string head(1 << 16, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    for (const char* k : {"\"lattice\"", "\"structure\"", "\"entries\""})
+        if (head.find(k) != std::string::npos) return true;
+    return false;
+}
+
 // A folder: every file below it, recursively, in sorted path order.
 class folder_reader final : public record_reader {
 public:
@@ -348,7 +360,11 @@ public:
             inner_.reset();
             if (k_ >= files_.size()) return false;
             const fs::path p = files_[k_++];
-            if (opt_.format.empty() && format_of(p.filename().string(), "") == "csv" && !has_cif_column(p)) continue;
+            if (opt_.format.empty()) {
+                const std::string fmt = format_of(p.filename().string(), "");
+                if (fmt == "csv" && !has_cif_column(p)) continue;
+                if ((fmt == "json" || fmt == "jsonl") && !looks_like_structures(p)) continue;
+            }
             try {
                 inner_ = open_file(p, opt_);
             } catch (const error& e) {
