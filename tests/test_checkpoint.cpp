@@ -126,3 +126,15 @@ TEST(Unpickler, ReadsContainersAndNumbers) {
     EXPECT_EQ(v->get("b")->items[1]->s, "x");
     EXPECT_EQ(pos, p.size());
 }
+
+TEST(Unpickler, SelfReferencingContainersLoadWithoutLeaksOrLoops) {
+    // d = {}; d['self'] = d; d['x'] = [d] (found as a leak by fuzz_checkpoint).
+    const std::string hex = "80027d710028580400000073656c667101680058010000007871025d7103680061752e";
+    std::string p;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) p += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    std::size_t pos = 0;
+    auto d = pickle::load(p, pos, "cycle");
+    ASSERT_EQ(d->k, pickle::value::kind::dict);
+    EXPECT_EQ(d->get("self"), d.get());
+    EXPECT_EQ(d->get("x")->items.at(0), d.get());
+}

@@ -11,8 +11,14 @@ namespace {
 
 constexpr std::size_t max_container = 1u << 26;  // refuses absurd lengths before allocating
 
+// The arena of the document being loaded (one load at a time per thread).
+thread_local std::deque<value>* current_arena = nullptr;
+
 ref make(value::kind k) {
-    auto v = std::make_shared<value>();
+    XS_ASSERT(current_arena);
+    if (current_arena->size() > max_container) throw error("pickle holds too many values");
+    current_arena->emplace_back();
+    ref v = &current_arena->back();
     v->k = k;
     return v;
 }
@@ -423,14 +429,21 @@ private:
 
 const value* value::get(std::string_view key) const {
     for (const auto& [k, v] : entries)
-        if (k && k->k == kind::string && k->s == key) return v.get();
+        if (k && k->k == kind::string && k->s == key) return v;
     return nullptr;
 }
 
-ref load(std::string_view data, std::size_t& pos, const std::string& what) {
+document load(std::string_view data, std::size_t& pos, const std::string& what) {
     if (pos >= data.size()) throw error(what + ": truncated checkpoint (no more data)");
+    document doc;
+    doc.arena = std::make_shared<std::deque<value>>();
+    struct scope {
+        explicit scope(std::deque<value>* a) { current_arena = a; }
+        ~scope() { current_arena = nullptr; }
+    } guard(doc.arena.get());
     machine m(data, pos, what);
-    return m.run();
+    doc.root = m.run();
+    return doc;
 }
 
 const std::vector<std::string>& allowed_globals() { return allow; }

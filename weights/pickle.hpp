@@ -4,6 +4,7 @@
 // naming it. Private to weights/.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,7 +14,10 @@
 namespace xtalsieve::pickle {
 
 struct value;
-using ref = std::shared_ptr<value>;
+// Values link to each other by plain pointers into their document's arena:
+// a pickle may build cycles (a dict holding itself), which reference counting
+// would leak.
+using ref = value*;
 
 struct value {
     enum class kind { none, boolean, integer, real, string, bytes, tuple, list, dict, global, object, storage, tensor };
@@ -34,10 +38,19 @@ struct value {
     const value* get(std::string_view key) const;  // dict lookup by string key; nullptr if absent
 };
 
+// One unpickled value tree and the arena that owns all its values.
+struct document {
+    std::shared_ptr<std::deque<value>> arena;
+    value* root = nullptr;
+    value* operator->() const { return root; }
+    value& operator*() const { return *root; }
+    value* get() const { return root; }
+};
+
 // Unpickles one pickle starting at data[pos]; advances pos past its STOP.
 // `what` names the file in errors. Persistent ids ('storage', type, key, ...)
 // become storage values.
-ref load(std::string_view data, std::size_t& pos, const std::string& what);
+document load(std::string_view data, std::size_t& pos, const std::string& what);
 
 // The allow-list, for documentation and tests.
 const std::vector<std::string>& allowed_globals();

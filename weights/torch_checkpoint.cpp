@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <unordered_set>
 
 #include "io/mapped_file.hpp"
 #include "weights/pickle.hpp"
@@ -179,12 +180,14 @@ model_weights load_legacy(std::string_view d, const std::filesystem::path& path)
     // Storage element types come from the persistent ids seen in the checkpoint.
     std::map<std::string, std::string> dtypes;
     std::vector<const value*> todo = {ckpt.get()};
+    std::unordered_set<const value*> seen;  // pickles may hold cycles
     while (!todo.empty()) {
         const value* v = todo.back();
         todo.pop_back();
+        if (!seen.insert(v).second) continue;
         if (v->k == kind::tensor) dtypes[v->storage->s] = v->storage->dtype;
-        for (auto& x : v->items) todo.push_back(x.get());
-        for (auto& [k, x] : v->entries) todo.push_back(x.get());
+        for (auto* x : v->items) todo.push_back(x);
+        for (auto& [k, x] : v->entries) todo.push_back(x);
     }
     storages st;
     for (const auto& k : keys->items) {

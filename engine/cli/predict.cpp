@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/model_args.hpp"
@@ -13,7 +14,7 @@
 namespace xtalsieve::cli {
 
 int predict(const std::vector<std::string>& args) {
-    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device"});
+    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device", "species"});
     const auto model_args = f.all("model");
     if (model_args.empty()) throw usage_error("at least one --model is required");
     const std::string input = f.required("input");
@@ -29,6 +30,11 @@ int predict(const std::vector<std::string>& args) {
     predictor pred(load_models(model_args, f.get("atom-init")), opt);
     input_options iopt;
     iopt.format = f.get("format");
+    if (f.has("species")) {
+        std::stringstream ss(f.get("species"));
+        for (std::string x; std::getline(ss, x, ',');)
+            if (!x.empty()) iopt.species.push_back(x);
+    }
     auto reader = open_input(input, iopt);
 
     std::ofstream file;
