@@ -164,11 +164,7 @@ structure read_extxyz_frame(std::string_view frame, const std::string& id) {
     const double det = cell_volume(s);
     if (!(std::abs(det) > 1e-9)) throw error(id + ": zero-volume cell");
     const auto& L = s.lattice;
-    double inv[3][3];
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j)
-            inv[i][j] = (L[(j + 1) % 3][(i + 1) % 3] * L[(j + 2) % 3][(i + 2) % 3] -
-                         L[(j + 2) % 3][(i + 1) % 3] * L[(j + 1) % 3][(i + 2) % 3]) / det;
+    const auto inv = inverse_lattice(L);
     for (long a = 0; a < n; ++a) {
         if (pos >= frame.size()) throw error(id + ": truncated frame (" + std::to_string(a) + " of " + std::to_string(n) + " atoms)");
         const auto t = split(line_at(frame, pos), ' ');

@@ -106,12 +106,7 @@ structure read_poscar(std::string_view text, const std::string& id, const std::v
     if (lines.size() < ln + static_cast<std::size_t>(total)) throw error(id + ": truncated POSCAR (fewer coordinates than atoms)");
     // Inverse lattice for Cartesian input.
     const auto& L = s.lattice;
-    const double det = cell_volume(s);
-    double inv[3][3];
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j)
-            inv[i][j] = (L[(j + 1) % 3][(i + 1) % 3] * L[(j + 2) % 3][(i + 2) % 3] -
-                         L[(j + 2) % 3][(i + 1) % 3] * L[(j + 1) % 3][(i + 2) % 3]) / det;
+    const auto inv = inverse_lattice(L);
     for (std::size_t sp = 0; sp < counts.size(); ++sp) {
         const int z = atomic_number(names[sp].substr(0, names[sp].find_first_of("_/")));
         if (!z) throw error(id + ": unknown element '" + names[sp] + "'");

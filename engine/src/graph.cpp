@@ -34,19 +34,6 @@ struct candidate {
 
 using mat3 = std::array<vec3, 3>;
 
-mat3 cofactor_inverse(const mat3& m) {
-    const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) +
-                       m[0][1] * (m[1][2] * m[2][0] - m[1][0] * m[2][2]) +
-                       m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    mat3 inv{};
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j)
-            inv[i][j] = (m[(j + 1) % 3][(i + 1) % 3] * m[(j + 2) % 3][(i + 2) % 3] -
-                         m[(j + 2) % 3][(i + 1) % 3] * m[(j + 1) % 3][(i + 2) % 3]) /
-                        det;
-    return inv;
-}
-
 // Row vector times matrix, summed left to right as a plain loop does.
 vec3 row_times(const vec3& v, const mat3& m) {
     vec3 out;
@@ -77,7 +64,7 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
     // Cartesian centres, as pymatgen's site.coords.
     std::vector<vec3> cart(n), cic(n);
     for (int i = 0; i < n; ++i) cart[i] = row_times(s.frac[i], L);
-    const mat3 inv = cofactor_inverse(L);
+    const mat3 inv = inverse_lattice(L);
     for (int i = 0; i < n; ++i) {
         vec3 f = row_times(cart[i], inv);
         for (double& x : f) x = py_mod1(x);

@@ -43,4 +43,17 @@ std::array<vec3, 3> lattice_from_parameters(double a, double b, double c, double
     return m;
 }
 
+std::array<vec3, 3> inverse_lattice(const std::array<vec3, 3>& m) {
+    const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) +
+                       m[0][1] * (m[1][2] * m[2][0] - m[1][0] * m[2][2]) +
+                       m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    std::array<vec3, 3> inv{};
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j)
+            inv[i][j] = (m[(j + 1) % 3][(i + 1) % 3] * m[(j + 2) % 3][(i + 2) % 3] -
+                         m[(j + 2) % 3][(i + 1) % 3] * m[(j + 1) % 3][(i + 2) % 3]) /
+                        det;
+    return inv;
+}
+
 }  // namespace xtalsieve

@@ -44,4 +44,9 @@ namespace xtalsieve {
 std::array<vec3, 3> lattice_from_parameters(double a, double b, double c, double alpha, double beta,
                                             double gamma);
 
+// Inverse of a lattice (rows a, b, c) by cofactors over the determinant, as
+// pymatgen's neighbour search computes it: fractional = cartesian * inverse
+// (row vector times matrix). The caller ensures a non-zero volume.
+std::array<vec3, 3> inverse_lattice(const std::array<vec3, 3>& m);
+
 }  // namespace xtalsieve
