@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "io/ase_db.hpp"
 #include "io/json_reader.hpp"
 #include "io/mapped_file.hpp"
 #include <archive.h>
@@ -134,6 +135,7 @@ std::string format_of(const std::string& name, const std::string& forced) {
     if (file.ends_with(".xyz") || file.ends_with(".extxyz")) return "extxyz";
     if (file.ends_with(".json")) return "json";
     if (file.ends_with(".jsonl")) return "jsonl";
+    if (file.ends_with(".db")) return "db";
     if (file.ends_with(".vasp") || file.ends_with(".poscar") || file.rfind("poscar", 0) == 0 ||
         file.rfind("contcar", 0) == 0)
         return "poscar";
@@ -290,6 +292,7 @@ std::unique_ptr<record_reader> open_file(const fs::path& p, const input_options&
     std::string inner = name;
     if (strip_compression(inner)) return std::make_unique<archive_reader>(p, true, opt);
     const std::string fmt = format_of(name, opt.format);
+    if (fmt == "db" || (fmt.empty() && io::is_sqlite(p))) return io::make_ase_db_reader(p, opt.select);
     if (fmt == "csv") return std::make_unique<cdvae_csv_reader>(p);
     if (fmt.empty()) return nullptr;
     std::string text;
@@ -408,6 +411,7 @@ structure parse_record(const record& r) {
         else if (r.format == "poscar") s = read_poscar(r.text, r.id, r.species);
         else if (r.format == "extxyz") s = read_extxyz_frame(r.text, r.id);
         else if (r.format == "pymatgen-json") s = read_pymatgen_json(r.text, r.id);
+        else if (r.format == "parsed" && r.parsed) s = *r.parsed;
         else throw error(r.id + ": unsupported record format '" + r.format + "'");
         sort_by_electronegativity(s);
         validate(s);

@@ -70,6 +70,24 @@ with open(os.path.join(good, "structures.jsonl"), "w") as f:
 entries = [ComputedStructureEntry(s, -1.0, entry_id=name).as_dict() for name, s in structs[5:]]
 open(os.path.join(good, "alexandria.json.bz2"), "wb").write(bz2.compress(json.dumps({"entries": entries}).encode()))
 
+# ASE SQLite database; unique_id set to the structure's name so that tests can
+# compare with the reference (ASE draws random ones).
+import sqlite3  # noqa: E402
+
+from ase.db import connect  # noqa: E402
+
+db_path = os.path.join(good, "structures.db")
+if os.path.exists(db_path):
+    os.remove(db_path)
+with connect(db_path) as db:
+    for name, s in structs:
+        db.write(AseAtomsAdaptor.get_atoms(s), name="cod-" + name, split="val" if name < "5" else "test")
+con = sqlite3.connect(db_path)
+for (rid, kvp) in con.execute("SELECT id, key_value_pairs FROM systems").fetchall():
+    con.execute("UPDATE systems SET unique_id = ? WHERE id = ?", (json.loads(kvp)["name"][4:], rid))
+con.commit()
+con.close()
+
 # Malformed corpus: each file is one bad record.
 poscar = Poscar(structs[0][1]).get_string(significant_figures=16)
 lines = poscar.splitlines()
@@ -92,3 +110,14 @@ open(os.path.join(bad, "not_json.json"), "w").write('{"lattice": [1, 2')
 partial = structs[0][1].as_dict()
 partial["sites"][0]["species"][0]["occu"] = 0.5
 open(os.path.join(bad, "disordered.jsonl"), "w").write(json.dumps(partial) + "\n")
+bad_db = os.path.join(bad, "wrong_blobs.db")
+if os.path.exists(bad_db):
+    os.remove(bad_db)
+with connect(bad_db) as db:
+    db.write(AseAtomsAdaptor.get_atoms(structs[0][1]), name="short_positions")
+    db.write(AseAtomsAdaptor.get_atoms(structs[1][1]), name="short_cell")
+con = sqlite3.connect(bad_db)
+con.execute("UPDATE systems SET positions = substr(positions, 1, 20) WHERE id = 1")
+con.execute("UPDATE systems SET cell = substr(cell, 1, 40) WHERE id = 2")
+con.commit()
+con.close()

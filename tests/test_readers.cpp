@@ -41,14 +41,16 @@ TEST(GoldenReaders, EveryFormatPredictsAsTheCifPath) {
         ASSERT_EQ(ref.rows.count(id), 1u) << p.id << " from " << p.source;
         EXPECT_NEAR(p.values[0], ref.num(id, "band-gap"), 1e-4) << p.id << " from " << p.source;
         const std::string src = p.source;
-        ++per_source[src.find(".json") != std::string::npos   ? "json"
+        ++per_source[src.find(".db") != std::string::npos     ? "db"
+                     : src.find(".json") != std::string::npos   ? "json"
                      : src.find(".zip!") != std::string::npos   ? "zip"
                      : src.find(".tar.gz!") != std::string::npos ? "tar"
                      : src.find(".xyz.gz") != std::string::npos ? "xyz.gz"
                                                                  : "poscar"];
     });
-    EXPECT_EQ(n, 42u);
+    EXPECT_EQ(n, 52u);
     EXPECT_EQ(per_source["json"], 10);
+    EXPECT_EQ(per_source["db"], 10);
     EXPECT_EQ(per_source["zip"], 10);
     EXPECT_EQ(per_source["tar"], 10);
     EXPECT_EQ(per_source["xyz.gz"], 10);
@@ -70,8 +72,8 @@ TEST(Readers, MalformedFilesAreEachOneReportedRecord) {
             EXPECT_NE(std::string(e.what()).find(fs_name(r.source)), std::string::npos) << e.what();
         }
     }
-    EXPECT_EQ(n, 13u);  // records in = records out: one per file
-    EXPECT_EQ(errors.size(), 13u);
+    EXPECT_EQ(n, 15u);  // records in = records out: one per file, one per database row
+    EXPECT_EQ(errors.size(), 15u);
 }
 
 TEST(Readers, PoscarVariants) {
@@ -107,4 +109,20 @@ TEST(Readers, ExtxyzHeaderGrammar) {
     structure b = read_extxyz_frame(frames[1], "f1");
     EXPECT_EQ(b.numbers, (std::vector<int>{29}));
     EXPECT_THROW(read_extxyz_frame("1\npbc=\"T T F\" Lattice=\"3 0 0 0 3 0 0 0 3\"\nCu 0 0 0\n", "x"), error);
+}
+
+TEST(Readers, AseDatabaseSelect) {
+    input_options o;
+    o.select = "split=val";
+    auto in = open_input(xs_test::data_dir() / "readers" / "good" / "structures.db", o);
+    record r;
+    std::vector<std::string> ids;
+    while (in->next(r)) {
+        ids.push_back(r.id);
+        EXPECT_EQ(parse_record(r).size(), parse_record(r).numbers.size());
+    }
+    // Rows whose name sorts before "5": 1000041, 1000050, 1101051, 1507756.
+    EXPECT_EQ(ids, (std::vector<std::string>{"1000041", "1000050", "1101051", "1507756"}));
+    o.select = "nonsense";
+    EXPECT_THROW(open_input(xs_test::data_dir() / "readers" / "good" / "structures.db", o), error);
 }

@@ -14,7 +14,7 @@
 namespace xtalsieve::cli {
 
 int predict(const std::vector<std::string>& args) {
-    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device", "species"});
+    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device", "species", "select"});
     const auto model_args = f.all("model");
     if (model_args.empty()) throw usage_error("at least one --model is required");
     const std::string input = f.required("input");
@@ -30,6 +30,7 @@ int predict(const std::vector<std::string>& args) {
     predictor pred(load_models(model_args, f.get("atom-init")), opt);
     input_options iopt;
     iopt.format = f.get("format");
+    iopt.select = f.get("select");
     if (f.has("species")) {
         std::stringstream ss(f.get("species"));
         for (std::string x; std::getline(ss, x, ',');)

@@ -20,6 +20,7 @@ struct record {
     std::string text;        // the record's text (for "cif": a CIF document)
     std::string error;       // non-empty: the record could not be read; reason
     std::vector<std::string> species;  // POSCAR without a symbols line: the species, in order
+    std::shared_ptr<const structure> parsed;  // format "parsed": read from a database, no text
 };
 
 // A stream of records. Not thread-safe: one reader per stream.
@@ -33,12 +34,14 @@ public:
 struct input_options {
     std::string format;                 // cif | csv | poscar | extxyz; empty: detect from name and content
     std::vector<std::string> species;   // VASP 4 POSCAR files: the species, in order
+    std::string select;                 // ASE databases: "key=value" keeps matching rows only
 };
 
 // Opens an input: a CIF file (id = file stem), a CDVAE CSV with an embedded
 // `cif` column (id = material_id), a POSCAR/CONTCAR/*.vasp file, an extended
 // XYZ file (one record per frame, id = <stem>:<frame> unless the frame names
-// one), any of these compressed (.gz .bz2 .xz .zst) or inside a .tar / .zip
+// one), pymatgen JSON / JSON lines, an ASE SQLite database (*.db; id =
+// unique_id), any of these compressed (.gz .bz2 .xz .zst) or inside a .tar / .zip
 // (members by name), or a folder of them walked recursively in sorted order
 // (files of no known format are skipped). Throws xtalsieve::error when the
 // path cannot be opened at all; bad records come back with `error` set.

@@ -1,0 +1,131 @@
+#include "io/ase_db.hpp"
+
+#include <sqlite3.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "xtalsieve/error.hpp"
+
+namespace xtalsieve::io {
+
+namespace {
+
+constexpr int max_atoms = 100000;
+
+class ase_db_reader final : public record_reader {
+public:
+    ase_db_reader(const std::filesystem::path& p, const std::string& select) : path_(p.string()) {
+        if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+            throw error(path_ + ": cannot open SQLite database: " + sqlite3_errmsg(db_));
+        const char* sql =
+            "SELECT id, unique_id, numbers, positions, cell, pbc, key_value_pairs FROM systems ORDER BY id";
+        if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            throw error(path_ + ": not an ASE database (" + sqlite3_errmsg(db_) + ")");
+        if (const auto eq = select.find('='); eq != std::string::npos) {
+            key_ = select.substr(0, eq);
+            want_ = select.substr(eq + 1);
+        } else if (!select.empty()) {
+            throw error("--select expects key=value, got '" + select + "'");
+        }
+    }
+    ~ase_db_reader() override {
+        if (stmt_) sqlite3_finalize(stmt_);
+        if (db_) sqlite3_close(db_);
+    }
+
+    bool next(record& r) override {
+        for (;;) {
+            const int rc = sqlite3_step(stmt_);
+            if (rc == SQLITE_DONE) return false;
+            r = record{};
+            r.source = path_;
+            r.format = "parsed";
+            r.index = index_++;
+            if (rc != SQLITE_ROW) {
+                r.id = "row " + std::to_string(r.index + 1);
+                r.error = path_ + " row " + std::to_string(r.index + 1) + ": " + sqlite3_errmsg(db_);
+                return true;
+            }
+            const auto* uid = sqlite3_column_text(stmt_, 1);
+            r.id = uid ? reinterpret_cast<const char*>(uid) : "row " + std::to_string(sqlite3_column_int64(stmt_, 0));
+            const char* kvp = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, 6));
+            if (!key_.empty() && !matches(r.id, kvp)) continue;
+            try {
+                r.parsed = std::make_shared<const structure>(row_structure(r.id));
+            } catch (const error& e) {
+                r.error = path_ + " row " + std::to_string(r.index + 1) + ", id " + e.what();
+            }
+            return true;
+        }
+    }
+
+private:
+    bool matches(const std::string& uid, const char* kvp) const {
+        if (key_ == "unique_id") return uid == want_;
+        if (key_ == "id") return std::to_string(sqlite3_column_int64(stmt_, 0)) == want_;
+        if (!kvp) return false;
+        try {
+            const auto j = nlohmann::json::parse(kvp);
+            if (!j.contains(key_)) return false;
+            const auto& v = j[key_];
+            return v.is_string() ? v.get<std::string>() == want_ : v.dump() == want_;
+        } catch (...) {
+            return false;
+        }
+    }
+
+    structure row_structure(const std::string& id) const {
+        const int nb = sqlite3_column_bytes(stmt_, 2), pb = sqlite3_column_bytes(stmt_, 3), cb = sqlite3_column_bytes(stmt_, 4);
+        const void* nd = sqlite3_column_blob(stmt_, 2);
+        const void* pd = sqlite3_column_blob(stmt_, 3);
+        const void* cd = sqlite3_column_blob(stmt_, 4);
+        if (nb <= 0 || nb % 4) throw error(id + ": numbers blob of " + std::to_string(nb) + " bytes (expected int32 values)");
+        const int n = nb / 4;
+        if (n > max_atoms) throw error(id + ": " + std::to_string(n) + " atoms is more than the limit of 100000");
+        if (pb != n * 24) throw error(id + ": positions blob of " + std::to_string(pb) + " bytes, expected " + std::to_string(n * 24));
+        if (cb != 72) throw error(id + ": cell blob of " + std::to_string(cb) + " bytes, expected 72");
+        if ((sqlite3_column_int(stmt_, 5) & 7) != 7) throw error(id + ": not periodic in every direction (pbc)");
+        structure s;
+        s.id = id;
+        double cell[9];
+        std::memcpy(cell, cd, 72);  // little-endian float64, as ASE writes it
+        for (int k = 0; k < 9; ++k) s.lattice[k / 3][k % 3] = cell[k];
+        if (!(std::abs(cell_volume(s)) > 1e-9)) throw error(id + ": zero-volume cell");
+        const auto inv = inverse_lattice(s.lattice);
+        std::vector<std::int32_t> z(n);
+        std::vector<double> pos(static_cast<std::size_t>(n) * 3);
+        std::memcpy(z.data(), nd, static_cast<std::size_t>(nb));
+        std::memcpy(pos.data(), pd, static_cast<std::size_t>(pb));
+        for (int i = 0; i < n; ++i) {
+            const double* c = &pos[static_cast<std::size_t>(i) * 3];
+            vec3 f;
+            for (int j = 0; j < 3; ++j) f[j] = c[0] * inv[0][j] + c[1] * inv[1][j] + c[2] * inv[2][j];
+            s.frac.push_back(f);
+            s.numbers.push_back(z[i]);
+        }
+        return s;
+    }
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+    std::string key_, want_;
+    std::size_t index_ = 0;
+};
+
+}  // namespace
+
+bool is_sqlite(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    char head[16] = {};
+    in.read(head, 16);
+    return in.gcount() == 16 && std::memcmp(head, "SQLite format 3\0", 16) == 0;
+}
+
+std::unique_ptr<record_reader> make_ase_db_reader(const std::filesystem::path& p, const std::string& select) {
+    return std::make_unique<ase_db_reader>(p, select);
+}
+
+}  // namespace xtalsieve::io
