@@ -156,6 +156,7 @@ public:
         : source_(std::move(source)), id_(std::move(id)), format_(std::move(format)), text_(std::move(text)),
           species_(std::move(species)) {
         if (format_ == "extxyz") frames_ = split_xyz_frames(text_, lines_);
+        if (format_ == "cif") split_cif_blocks();
     }
 
     bool next(record& r) override {
@@ -163,6 +164,15 @@ public:
         r.source = source_;
         r.format = format_;
         r.species = species_;
+        if (format_ == "cif" && frames_.size() > 1) {  // several data blocks: one candidate each
+            if (k_ >= frames_.size()) return false;
+            r.id = names_[k_];
+            r.index = k_;
+            r.line = lines_[k_];
+            r.text.assign(frames_[k_]);
+            ++k_;
+            return true;
+        }
         if (format_ != "extxyz") {
             if (done_) return false;
             done_ = true;
@@ -182,7 +192,44 @@ public:
     }
 
 private:
+    // Block boundaries: lines starting with data_ outside ;text fields;.
+    void split_cif_blocks() {
+        std::size_t pos = 0, line = 1, start = std::string::npos, start_line = 0;
+        bool in_text = false;
+        std::string name;
+        auto close = [&](std::size_t end) {
+            if (start == std::string::npos) return;
+            frames_.push_back(std::string_view(text_).substr(start, end - start));
+            lines_.push_back(start_line);
+            names_.push_back(name);
+        };
+        while (pos < text_.size()) {
+            std::size_t e = text_.find('\n', pos);
+            if (e == std::string::npos) e = text_.size();
+            const std::string_view l = std::string_view(text_).substr(pos, e - pos);
+            if (!l.empty() && l[0] == ';') in_text = !in_text;
+            const std::size_t b = l.find_first_not_of(" \t");
+            if (!in_text && b != std::string_view::npos && l.size() - b > 5 && lower(std::string(l.substr(b, 5))) == "data_") {
+                close(pos);
+                start = pos;
+                start_line = line;
+                std::string_view n = l.substr(b + 5);
+                n = n.substr(0, n.find_first_of(" \t\r"));
+                name = std::string(n);
+            }
+            pos = e + 1;
+            ++line;
+        }
+        close(text_.size());
+        if (frames_.size() < 2) {  // one block: the file is the record, id = file stem
+            frames_.clear();
+            lines_.clear();
+            names_.clear();
+        }
+    }
+
     std::string source_, id_, format_, text_;
+    std::vector<std::string> names_;
     std::vector<std::string> species_;
     std::vector<std::string_view> frames_;
     std::vector<std::size_t> lines_;

@@ -126,3 +126,17 @@ TEST(Readers, AseDatabaseSelect) {
     o.select = "nonsense";
     EXPECT_THROW(open_input(xs_test::data_dir() / "readers" / "good" / "structures.db", o), error);
 }
+
+TEST(Readers, EveryDataBlockOfACifIsACandidate) {
+    auto in = open_input(xs_test::data_dir() / "readers" / "multi" / "two_blocks.cif");
+    record r;
+    std::vector<std::string> ids;
+    std::vector<std::size_t> lines;
+    while (in->next(r)) {
+        ids.push_back(r.id);
+        lines.push_back(r.line);
+        EXPECT_EQ(parse_record(r).size(), 2u);
+    }
+    EXPECT_EQ(ids, (std::vector<std::string>{"first", "second"}));
+    EXPECT_EQ(lines, (std::vector<std::size_t>{1, 16}));
+}
