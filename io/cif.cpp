@@ -1,5 +1,7 @@
 #include "xtalsieve/cif.hpp"
 
+#include <spglib.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -263,6 +265,49 @@ bool parse_symop(std::string_view s, symop& op) {
 
 double wrap(double x) { return x - std::floor(x); }
 
+std::string squeeze(std::string_view v) {
+    std::string o;
+    for (char c : v)
+        if (!std::isspace(static_cast<unsigned char>(c)) && c != '_') o += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return o;
+}
+
+// The spglib Hall number for a block that gives its space group only by Hall
+// symbol, Hermann-Mauguin symbol (with an optional :1/:2/:H/:R setting) or
+// number; 0 when it gives none (or none is recognised).
+int hall_number_of(const block& b) {
+    for (const char* tag : {"_symmetry_space_group_name_hall", "_space_group_name_hall"})
+        if (const auto* v = b.get(tag)) {
+            const std::string want = squeeze(v->front());
+            for (int h = 1; h <= 530; ++h)
+                if (squeeze(spg_get_spacegroup_type(h).hall_symbol) == want) return h;
+        }
+    for (const char* tag : {"_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt"})
+        if (const auto* v = b.get(tag)) {
+            std::string_view hm = v->front();
+            std::string choice;
+            if (const auto c = hm.find(':'); c != std::string_view::npos) {
+                choice = squeeze(hm.substr(c + 1));
+                hm = hm.substr(0, c);
+            }
+            const std::string want = squeeze(hm);
+            for (int h = 1; h <= 530; ++h) {
+                const SpglibSpacegroupType t = spg_get_spacegroup_type(h);
+                if ((squeeze(t.international_full) == want || squeeze(t.international_short) == want) &&
+                    (choice.empty() || squeeze(t.choice) == choice))
+                    return h;
+            }
+        }
+    for (const char* tag : {"_symmetry_int_tables_number", "_space_group_it_number"})
+        if (const auto* v = b.get(tag)) {
+            double n;
+            if (cif_number(v->front(), n) && n >= 1 && n <= 230)
+                for (int h = 1; h <= 530; ++h)
+                    if (spg_get_spacegroup_type(h).number == static_cast<int>(n)) return h;
+        }
+    return 0;
+}
+
 // pymatgen's in_coord_list_pbc: every component within atol after removing
 // whole cell translations (numpy rounds half to even).
 bool same_site_pbc(const vec3& a, const vec3& b, double atol) {
@@ -317,6 +362,22 @@ structure read_cif(std::string_view text, const std::string& id) {
         if (ok) {
             ops = std::move(parsed);
             break;
+        }
+    }
+    if (ops.empty()) {
+        // No operation loop: the space group by symbol or number, from spglib's tables.
+        if (const int hall = hall_number_of(b); hall > 1) {
+            int rot[192][3][3];
+            double trans[192][3];
+            const int n = spg_get_symmetry_from_database(rot, trans, hall);
+            for (int k = 0; k < n; ++k) {
+                symop op;
+                for (int i = 0; i < 3; ++i) {
+                    for (int j = 0; j < 3; ++j) op.rot[i][j] = rot[k][i][j];
+                    op.trans[i] = trans[k][i];
+                }
+                ops.push_back(op);
+            }
         }
     }
     if (ops.empty()) {

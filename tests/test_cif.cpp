@@ -154,6 +154,17 @@ TEST(Cif, MalformedSymmetryOperationsFallBackOrFailCleanly) {
     SUCCEED();
 }
 
+TEST(Cif, SpaceGroupBySymbolOrNumberWhenNoOperationsAreListed) {
+    // Rock salt from one Na and one Cl site: Fm-3m gives 4 + 4 atoms.
+    for (const std::string sg : {"_symmetry_space_group_name_H-M 'F m -3 m'", "_space_group_name_H-M_alt 'Fm-3m'",
+                                 "_symmetry_space_group_name_Hall '-F 4 2 3'", "_space_group_IT_number 225"}) {
+        const std::string text = std::string(cell(5.64)) + sg + "\n" + sites_header + "Na1 Na 0 0 0\nCl1 Cl 0.5 0 0\n";
+        EXPECT_EQ(read_cif(text, "nacl").size(), 8u) << sg;
+    }
+    // An unknown symbol falls back to P1.
+    EXPECT_EQ(read_cif(std::string(cell()) + "_symmetry_space_group_name_H-M 'Q 9'\n" + sites_header + "Na1 Na 0 0 0\n", "q").size(), 1u);
+}
+
 TEST(Cif, OnlyTheFirstDataBlockIsRead) {
     const std::string text = std::string(cell()) + sites_header + "Na1 Na 0 0 0\n" + "data_second\n" + cell() +
                              sites_header + "K1 K 0 0 0\nK2 K 0.5 0.5 0.5\n";
