@@ -2,6 +2,7 @@
 
 #include <spglib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -321,7 +322,7 @@ bool same_site_pbc(const vec3& a, const vec3& b, double atol) {
 
 }  // namespace
 
-structure read_cif(std::string_view text, const std::string& id) {
+structure read_cif(std::string_view text, const std::string& id, disorder_policy disorder) {
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw error(id + ": empty file");
     block b;
     try {
@@ -410,6 +411,7 @@ structure read_cif(std::string_view text, const std::string& id) {
         int z;
         double occupancy;
         bool mixed = false;
+        std::vector<std::pair<int, double>> species;  // (Z, occupancy) merged here, in file order
     };
     std::vector<site> sites;
     for (std::size_t i = 0; i < n; ++i) {
@@ -443,19 +445,35 @@ structure read_cif(std::string_view text, const std::string& id) {
             if (merged) {
                 if (other.z != z) other.mixed = true;
                 other.occupancy += o;
+                other.species.emplace_back(z, o);
                 break;
             }
         }
-        if (!merged) sites.push_back({p, z, o});
+        if (!merged) sites.push_back({p, z, o, false, {{z, o}}});
     }
     if (sites.empty()) throw error(id + ": no atomic sites");
 
     // Expand each site by every operation, keeping new positions only. Sites
     // of one element keep file order (then operation order), which is the
     // order pymatgen produces within an element.
-    for (const site& st : sites) {
-        if (st.mixed || st.occupancy != 1.0)
-            throw error(id + ": partial occupancy (disordered structure) is not supported");
+    for (site& st : sites) {
+        if (!st.mixed && st.occupancy == 1.0) continue;
+        if (disorder == disorder_policy::skip) throw disorder_skipped(id + ": disordered structure (skipped by --disorder skip)");
+        if (disorder == disorder_policy::error)
+            throw error(id + ": partial occupancy (disordered structure) is not supported (see --disorder)");
+        // Majority: the species with the largest total occupancy on the site, first on ties.
+        std::vector<std::pair<int, double>> totals;
+        for (auto [zz, oo] : st.species) {
+            auto it = std::find_if(totals.begin(), totals.end(), [&](const auto& t) { return t.first == zz; });
+            if (it == totals.end()) totals.emplace_back(zz, oo);
+            else it->second += oo;
+        }
+        auto best = totals.begin();
+        for (auto it = totals.begin(); it != totals.end(); ++it)
+            if (it->second > best->second) best = it;
+        st.z = best->first;
+        st.occupancy = 1.0;
+        st.mixed = false;
     }
     std::vector<bool> done(sites.size(), false);
     for (std::size_t g = 0; g < sites.size(); ++g) {

@@ -437,7 +437,23 @@ private:
 
 }  // namespace
 
-std::unique_ptr<record_reader> open_input(const fs::path& path, const input_options& opt) {
+// Stamps the per-run options on every record, whatever reader made it.
+class options_reader final : public record_reader {
+public:
+    options_reader(std::unique_ptr<record_reader> in, input_options opt) : in_(std::move(in)), opt_(std::move(opt)) {}
+    bool next(record& r) override {
+        if (!in_->next(r)) return false;
+        r.disorder = opt_.disorder;
+        if (r.species.empty()) r.species = opt_.species;
+        return true;
+    }
+
+private:
+    std::unique_ptr<record_reader> in_;
+    input_options opt_;
+};
+
+std::unique_ptr<record_reader> open_input_unstamped(const fs::path& path, const input_options& opt) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) return std::make_unique<folder_reader>(path, opt);
     if (!fs::exists(path, ec)) throw error(path.string() + ": no such file or folder");
@@ -449,12 +465,22 @@ std::unique_ptr<record_reader> open_input(const fs::path& path, const input_opti
     return r;
 }
 
+std::unique_ptr<record_reader> open_input(const fs::path& path, const input_options& opt) {
+    if (opt.disorder != "error" && opt.disorder != "skip" && opt.disorder != "majority")
+        throw error("--disorder expects error, skip or majority, got '" + opt.disorder + "'");
+    return std::make_unique<options_reader>(open_input_unstamped(path, opt), opt);
+}
+
 structure parse_record(const record& r) {
     if (!r.error.empty()) throw error(r.error);
     std::string where = r.source;
     try {
         structure s;
-        if (r.format == "cif") s = read_cif(r.text, r.id);
+        if (r.format == "cif")
+            s = read_cif(r.text, r.id,
+                         r.disorder == "skip"       ? disorder_policy::skip
+                         : r.disorder == "majority" ? disorder_policy::majority
+                                                    : disorder_policy::error);
         else if (r.format == "poscar") s = read_poscar(r.text, r.id, r.species);
         else if (r.format == "extxyz") s = read_extxyz_frame(r.text, r.id);
         else if (r.format == "pymatgen-json") s = read_pymatgen_json(r.text, r.id);
@@ -466,6 +492,7 @@ structure parse_record(const record& r) {
     } catch (const error& e) {
         std::string ctx = where;
         if (r.index > 0 || r.line > 1) ctx += " record " + std::to_string(r.index + 1) + " (line " + std::to_string(r.line) + ")";
+        if (dynamic_cast<const disorder_skipped*>(&e)) throw disorder_skipped(ctx + ", id " + e.what());
         throw error(ctx + ", id " + e.what());
     }
 }

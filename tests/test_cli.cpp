@@ -71,7 +71,7 @@ TEST(Cli, PredictFolderWithBadFilesReportsEachAndContinues) {
         EXPECT_FALSE(errors.rows.at(k).at("reason").empty());
     }
     const std::string err = xs_test::slurp(dir / "stderr.txt");
-    EXPECT_NE(err.find("2 predicted, 5 failed"), std::string::npos) << err;
+    EXPECT_NE(err.find("2 predicted, 0 skipped, 5 failed"), std::string::npos) << err;
     fs::remove_all(dir);
 }
 
@@ -118,5 +118,24 @@ TEST(Cli, CudaDeviceWithoutCudaBuildIsAClearError) {
     EXPECT_EQ(rc, 1);
     EXPECT_NE(xs_test::slurp(dir / "err.txt").find("not built with CUDA"), std::string::npos);
     EXPECT_EQ(xs_test::run(cli() + " predict --model m --input x --device tpu 2>/dev/null"), 2);
+    fs::remove_all(dir);
+}
+
+TEST(Cli, DisorderPolicies) {
+    const fs::path dir = scratch("disorder");
+    write(dir / "alloy.cif",
+          "data_x\n_cell_length_a 3.6\n_cell_length_b 3.6\n_cell_length_c 3.6\n_cell_angle_alpha 90\n"
+          "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
+          "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
+          "Cu1 Cu 0 0 0 0.75\nAu1 Au 0 0 0 0.25\nCu2 Cu 0.5 0.5 0 1\n");
+    const std::string base = models_env() + cli() + " predict --model cgcnn/band-gap --input " + (dir / "alloy.cif").string();
+    EXPECT_EQ(xs_test::run(base + " >/dev/null 2>" + (dir / "e1").string()), 3);
+    EXPECT_NE(xs_test::slurp(dir / "e1").find("partial occupancy"), std::string::npos);
+    EXPECT_EQ(xs_test::run(base + " --disorder skip >/dev/null 2>" + (dir / "e2").string()), 0);
+    EXPECT_NE(xs_test::slurp(dir / "e2").find("0 predicted, 1 skipped, 0 failed"), std::string::npos);
+    EXPECT_EQ(xs_test::run(base + " --disorder majority --output " + (dir / "m.csv").string() + " 2>/dev/null"), 0);
+    const auto t = xs_test::read_table(dir / "m.csv");
+    EXPECT_FALSE(t.rows.at("alloy").at("band-gap").empty());
+    EXPECT_EQ(xs_test::run(base + " --disorder maybe 2>/dev/null"), 1);
     fs::remove_all(dir);
 }

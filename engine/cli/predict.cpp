@@ -14,7 +14,7 @@
 namespace xtalsieve::cli {
 
 int predict(const std::vector<std::string>& args) {
-    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device", "species", "select"});
+    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device", "species", "select", "disorder"});
     const auto model_args = f.all("model");
     if (model_args.empty()) throw usage_error("at least one --model is required");
     const std::string input = f.required("input");
@@ -31,6 +31,7 @@ int predict(const std::vector<std::string>& args) {
     input_options iopt;
     iopt.format = f.get("format");
     iopt.select = f.get("select");
+    iopt.disorder = f.get("disorder", "error");
     if (f.has("species")) {
         std::stringstream ss(f.get("species"));
         for (std::string x; std::getline(ss, x, ',');)
@@ -51,11 +52,15 @@ int predict(const std::vector<std::string>& args) {
     *out << "id";
     for (const auto& n : pred.model_names()) *out << ',' << csv_field(n);
     *out << '\n';
-    std::size_t n_ok = 0, n_failed = 0;
+    std::size_t n_ok = 0, n_failed = 0, n_skipped = 0;
     std::string line;
     pred.run(*reader, [&](const prediction& p) {
         line = csv_field(p.id);
-        if (p.error.empty()) {
+        if (!p.filtered.empty()) {
+            line.append(pred.model_names().size(), ',');
+            ++n_skipped;
+            std::fprintf(stderr, "xtalsieve predict: %s: skipped (%s)\n", p.id.c_str(), p.filtered.c_str());
+        } else if (p.error.empty()) {
             for (double v : p.values) line += ',' + csv_number(v);
             ++n_ok;
         } else {
@@ -78,7 +83,7 @@ int predict(const std::vector<std::string>& args) {
     out->flush();
     if (!*out) throw error((output.empty() ? std::string("stdout") : output) + ": write failed");
     if (!errors_path.empty() && !errors.is_open()) std::filesystem::remove(errors_path);
-    std::fprintf(stderr, "xtalsieve predict: %zu predicted, %zu failed%s\n", n_ok, n_failed,
+    std::fprintf(stderr, "xtalsieve predict: %zu predicted, %zu skipped, %zu failed%s\n", n_ok, n_skipped, n_failed,
                  n_failed && !errors_path.empty() ? (" (see " + errors_path + ")").c_str() : "");
     return n_failed ? 3 : 0;
 }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <span>
 
+#include "xtalsieve/cif.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/graph.hpp"
 
@@ -120,6 +121,8 @@ struct predictor::impl {
             it.graph = build_graph(s, gopt);
             check_elements(it.graph.numbers, it.rec.id);
             graph_ns += ns_since(t1);
+        } catch (const disorder_skipped&) {
+            it.out.filtered = "disordered";  // --disorder skip: excluded, not failed
         } catch (const error& e) {
             it.out.error = e.what();
         } catch (const std::exception& e) {

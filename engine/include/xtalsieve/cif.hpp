@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "xtalsieve/error.hpp"
 #include "xtalsieve/structure.hpp"
 
 namespace xtalsieve {
@@ -14,6 +15,18 @@ namespace xtalsieve {
 // type symbol or label. Sites are returned in file order (not yet sorted).
 // Throws xtalsieve::error with `id` and the reason (partial occupancy,
 // missing tags, bad numbers ...).
-structure read_cif(std::string_view text, const std::string& id);
+// What to do with partially occupied or mixed sites.
+enum class disorder_policy {
+    error,     // the record fails with a clear reason (the reference cannot predict it)
+    skip,      // throws disorder_skipped: the record is filtered, not failed
+    majority,  // each site takes its majority species at full occupancy
+};
+
+// Thrown for a disordered structure under disorder_policy::skip.
+struct disorder_skipped : error {
+    using error::error;
+};
+
+structure read_cif(std::string_view text, const std::string& id, disorder_policy disorder = disorder_policy::error);
 
 }  // namespace xtalsieve

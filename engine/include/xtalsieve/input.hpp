@@ -21,6 +21,7 @@ struct record {
     std::string error;       // non-empty: the record could not be read; reason
     std::vector<std::string> species;  // POSCAR without a symbols line: the species, in order
     std::shared_ptr<const structure> parsed;  // format "parsed": read from a database, no text
+    std::string disorder = "error";            // CIF partial occupancy: error | skip | majority
 };
 
 // A stream of records. Not thread-safe: one reader per stream.
@@ -35,6 +36,7 @@ struct input_options {
     std::string format;                 // cif | csv | poscar | extxyz; empty: detect from name and content
     std::vector<std::string> species;   // VASP 4 POSCAR files: the species, in order
     std::string select;                 // ASE databases: "key=value" keeps matching rows only
+    std::string disorder = "error";     // CIF partial occupancy: error | skip | majority
 };
 
 // Opens an input: a CIF file (id = file stem), a CDVAE CSV with an embedded
