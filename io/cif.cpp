@@ -17,6 +17,10 @@ namespace xtalsieve {
 
 namespace {
 
+// ASCII classification without the C locale's function calls (the hot path).
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+inline char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
 // ---- Tokenizer -------------------------------------------------------------
 // CIF 1.1 tokens over the text: bare words, 'quoted' and "quoted" strings (a
 // quote closes only when followed by whitespace), ;text fields; (a line that
@@ -32,7 +36,7 @@ public:
 
     bool next(token& t) {
         for (;;) {
-            while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) {
+            while (pos_ < s_.size() && is_space(s_[pos_])) {
                 if (s_[pos_] == '\n') ++line_;
                 ++pos_;
             }
@@ -64,7 +68,7 @@ public:
             std::size_t p = pos_ + 1;
             for (;;) {
                 if (p >= s_.size() || s_[p] == '\n') throw error("unterminated quoted string at line " + std::to_string(line_));
-                if (s_[p] == c && (p + 1 >= s_.size() || std::isspace(static_cast<unsigned char>(s_[p + 1])))) break;
+                if (s_[p] == c && (p + 1 >= s_.size() || is_space(s_[p + 1]))) break;
                 ++p;
             }
             t = {s_.substr(pos_ + 1, p - pos_ - 1), true};
@@ -72,7 +76,7 @@ public:
             return true;
         }
         const std::size_t start = pos_;
-        while (pos_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+        while (pos_ < s_.size() && !is_space(s_[pos_])) ++pos_;
         t = {s_.substr(start, pos_ - start), false};
         return true;
     }
@@ -88,13 +92,13 @@ private:
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
     if (s.size() < prefix.size()) return false;
     for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+        if (lower_ascii(s[i]) != prefix[i]) return false;
     return true;
 }
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out) c = lower_ascii(c);
     return out;
 }
 
@@ -116,9 +120,14 @@ block read_first_block(std::string_view text, const std::string& id) {
     block b;
     bool in_block = false;
     auto is_keyword = [](const token& k) {
-        return !k.quoted && (iequals_prefix(k.text, "data_") || iequals_prefix(k.text, "loop_") ||
-                             iequals_prefix(k.text, "global_") || iequals_prefix(k.text, "save_") ||
-                             iequals_prefix(k.text, "stop_"));
+        if (k.quoted || k.text.size() < 5) return false;
+        switch (lower_ascii(k.text[0])) {  // most tokens are numbers: one comparison
+            case 'd': return iequals_prefix(k.text, "data_");
+            case 'l': return iequals_prefix(k.text, "loop_");
+            case 'g': return iequals_prefix(k.text, "global_");
+            case 's': return iequals_prefix(k.text, "save_") || iequals_prefix(k.text, "stop_");
+            default: return false;
+        }
     };
     bool have = tz.next(t);
     while (have) {
