@@ -472,10 +472,11 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
             throw error(id + ": partial occupancy (disordered structure) is not supported (see --disorder)");
         // Majority: the species with the largest total occupancy on the site, first on ties.
         std::vector<std::pair<int, double>> totals;
-        for (auto [zz, oo] : st.species) {
-            auto it = std::find_if(totals.begin(), totals.end(), [&](const auto& t) { return t.first == zz; });
-            if (it == totals.end()) totals.emplace_back(zz, oo);
-            else it->second += oo;
+        for (const auto& sp : st.species) {
+            const int zz = sp.first;  // a plain local: clang 14 cannot capture structured bindings
+            auto it = std::find_if(totals.begin(), totals.end(), [zz](const auto& t) { return t.first == zz; });
+            if (it == totals.end()) totals.push_back(sp);
+            else it->second += sp.second;
         }
         auto best = totals.begin();
         for (auto it = totals.begin(); it != totals.end(); ++it)
