@@ -239,3 +239,13 @@ TEST(Screen, SpaceGroupFilter) {
     EXPECT_EQ(summary(d / "b")["filters"]["spacegroups"], 4);
     fs::remove_all(d);
 }
+
+TEST(Screen, ReadsDatabasesWithSelect) {
+    const fs::path d = scratch("db");
+    const std::string db = (fs::path(XS_TEST_DATA_DIR) / "readers" / "good" / "structures.db").string();
+    ASSERT_EQ(xs_test::run(env() + cli() + " screen --model cgcnn/band-gap --no-progress --select split=test --input " + db +
+                           " --out " + d.string() + " >/dev/null 2>&1"),
+              0);
+    EXPECT_EQ(summary(d)["counts"]["inputs"], 6);
+    fs::remove_all(d);
+}

@@ -186,6 +186,8 @@ screen_counts run_screen(const screen_options& opt) {
         for (const auto& c : checksums) fp += "|" + c;
         for (const auto& w : opt.where) fp += "|" + w.property + w.op + fmt(w.a) + fmt(w.b);
         for (const auto& e : opt.element_filters) fp += "|" + e;
+        fp += "|" + opt.input_opt.format + "|" + opt.input_opt.select + "|" + opt.input_opt.disorder;
+        for (const auto& sp : opt.input_opt.species) fp += "|" + sp;
         st.fingerprint = fp;
     }
     if (opt.resume) {
@@ -275,8 +277,8 @@ screen_counts run_screen(const screen_options& opt) {
 
     auto open_stream = [&]() -> std::unique_ptr<record_reader> {
         if (!opt.generate.empty()) return open_generator(opt.generate);
-        if (opt.repeat_to) return open_repeated(opt.input, opt.repeat_to);
-        return open_input(opt.input);
+        if (opt.repeat_to) return open_repeated(opt.input, opt.repeat_to, opt.input_opt);
+        return open_input(opt.input, opt.input_opt);
     };
     std::unique_ptr<record_reader> reader = open_stream();
     // The audit sample: a fixed pseudo-random subset of stream positions.
