@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "xtalsieve/elements.hpp"
@@ -102,22 +102,49 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// One data block: tag (lower case) -> values (one for a plain item, one per row for a loop).
-struct block {
-    std::string name;
-    std::unordered_map<std::string, std::vector<std::string_view>> items;
+// One data block, flat: every value is a view into the text, in file order;
+// an item names a tag and where its values lie (a loop column is strided).
+// No per-tag allocation: a thread's block is reused from file to file.
+struct column {
+    const std::string_view* first = nullptr;
+    std::size_t stride = 1, count = 0;
+    explicit operator bool() const { return count > 0; }
+    std::size_t size() const { return count; }
+    std::string_view operator[](std::size_t i) const { return first[i * stride]; }
+    std::string_view front() const { return first[0]; }
+};
 
-    const std::vector<std::string_view>* get(const std::string& tag) const {
-        auto it = items.find(tag);
-        return it == items.end() || it->second.empty() ? nullptr : &it->second;
+bool iequals(std::string_view s, std::string_view lower_tag) {
+    return s.size() == lower_tag.size() && iequals_prefix(s, lower_tag);
+}
+
+struct block {
+    struct item {
+        std::string_view tag;  // as written (CIF tags are case-insensitive)
+        std::size_t offset, stride, count;
+    };
+    std::vector<item> items;
+    std::vector<std::string_view> values;
+
+    void clear() {
+        items.clear();
+        values.clear();
+    }
+    // The values of a tag given in lower case; empty when absent or a loop
+    // without rows. A tag given twice: the later one wins.
+    column get(std::string_view lower_tag) const {
+        for (auto it = items.rbegin(); it != items.rend(); ++it)
+            if (iequals(it->tag, lower_tag))
+                return it->count ? column{values.data() + it->offset, it->stride, it->count} : column{};
+        return {};
     }
 };
 
-// Reads the first data block; stops at the next data_ header.
-block read_first_block(std::string_view text, const std::string& id) {
+// Reads the first data block into b; stops at the next data_ header.
+void read_first_block(std::string_view text, const std::string& id, block& b) {
     tokenizer tz(text);
     token t;
-    block b;
+    b.clear();
     bool in_block = false;
     auto is_keyword = [](const token& k) {
         if (k.quoted || k.text.size() < 5) return false;
@@ -129,12 +156,12 @@ block read_first_block(std::string_view text, const std::string& id) {
             default: return false;
         }
     };
+    auto is_tag = [](const token& k) { return !k.quoted && !k.text.empty() && k.text[0] == '_'; };
     bool have = tz.next(t);
     while (have) {
         if (!t.quoted && iequals_prefix(t.text, "data_")) {
             if (in_block) break;
             in_block = true;
-            b.name = std::string(t.text.substr(5));
             have = tz.next(t);
             continue;
         }
@@ -143,32 +170,33 @@ block read_first_block(std::string_view text, const std::string& id) {
             continue;
         }
         if (!t.quoted && iequals_prefix(t.text, "loop_")) {
-            std::vector<std::string> tags;
+            const std::size_t first_item = b.items.size();
             have = tz.next(t);
-            while (have && !t.quoted && !t.text.empty() && t.text[0] == '_') {
-                tags.push_back(lower(t.text));
+            while (have && is_tag(t)) {
+                b.items.push_back({t.text, 0, 0, 0});
                 have = tz.next(t);
             }
-            if (tags.empty()) throw error(id + ": loop_ without tags at line " + std::to_string(tz.line()));
-            std::vector<std::vector<std::string_view>> cols(tags.size());
-            std::size_t k = 0;
-            while (have && !(!t.quoted && !t.text.empty() && t.text[0] == '_') && !is_keyword(t)) {
-                cols[k % tags.size()].push_back(t.text);
-                ++k;
+            const std::size_t ncols = b.items.size() - first_item;
+            if (ncols == 0) throw error(id + ": loop_ without tags at line " + std::to_string(tz.line()));
+            const std::size_t start = b.values.size();
+            while (have && !is_tag(t) && !is_keyword(t)) {
+                b.values.push_back(t.text);
                 have = tz.next(t);
             }
-            if (k % tags.size() != 0)
-                throw error(id + ": loop of " + tags.front() + " has " + std::to_string(k) + " values, not a multiple of " +
-                            std::to_string(tags.size()) + " columns");
-            for (std::size_t c = 0; c < tags.size(); ++c) b.items[tags[c]] = std::move(cols[c]);
+            const std::size_t k = b.values.size() - start;
+            if (k % ncols != 0)
+                throw error(id + ": loop of " + lower(b.items[first_item].tag) + " has " + std::to_string(k) +
+                            " values, not a multiple of " + std::to_string(ncols) + " columns");
+            for (std::size_t c = 0; c < ncols; ++c) b.items[first_item + c] = {b.items[first_item + c].tag, start + c, ncols, k / ncols};
             continue;
         }
-        if (!t.quoted && !t.text.empty() && t.text[0] == '_') {
-            std::string tag = lower(t.text);
+        if (is_tag(t)) {
+            const std::string_view tag = t.text;
             token v;
             if (!tz.next(v) || (!v.quoted && (is_keyword(v) || (!v.text.empty() && v.text[0] == '_'))))
-                throw error(id + ": tag " + tag + " has no value");
-            b.items[tag] = {v.text};
+                throw error(id + ": tag " + lower(tag) + " has no value");
+            b.items.push_back({tag, b.values.size(), 1, 1});
+            b.values.push_back(v.text);
             have = tz.next(t);
             continue;
         }
@@ -176,7 +204,6 @@ block read_first_block(std::string_view text, const std::string& id) {
         have = tz.next(t);
     }
     if (!in_block) throw error(id + ": no data_ block (empty or not a CIF file)");
-    return b;
 }
 
 // ---- Numbers ---------------------------------------------------------------
@@ -205,10 +232,10 @@ bool cif_number(std::string_view s, double& out) {
 }
 
 double required_number(const block& b, const std::string& tag, const std::string& id) {
-    const auto* v = b.get(tag);
+    const auto v = b.get(tag);
     if (!v) throw error(id + ": missing " + tag);
     double x;
-    if (!cif_number(v->front(), x)) throw error(id + ": " + tag + " is not a number ('" + std::string(v->front()) + "')");
+    if (!cif_number(v.front(), x)) throw error(id + ": " + tag + " is not a number ('" + std::string(v.front()) + "')");
     if (!std::isfinite(x)) throw error(id + ": " + tag + " is not finite");
     return x;
 }
@@ -287,14 +314,14 @@ std::string squeeze(std::string_view v) {
 // number; 0 when it gives none (or none is recognised).
 int hall_number_of(const block& b) {
     for (const char* tag : {"_symmetry_space_group_name_hall", "_space_group_name_hall"})
-        if (const auto* v = b.get(tag)) {
-            const std::string want = squeeze(v->front());
+        if (const auto v = b.get(tag)) {
+            const std::string want = squeeze(v.front());
             for (int h = 1; h <= 530; ++h)
                 if (squeeze(spg_get_spacegroup_type(h).hall_symbol) == want) return h;
         }
     for (const char* tag : {"_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt"})
-        if (const auto* v = b.get(tag)) {
-            std::string_view hm = v->front();
+        if (const auto v = b.get(tag)) {
+            std::string_view hm = v.front();
             std::string choice;
             if (const auto c = hm.find(':'); c != std::string_view::npos) {
                 choice = squeeze(hm.substr(c + 1));
@@ -309,9 +336,9 @@ int hall_number_of(const block& b) {
             }
         }
     for (const char* tag : {"_symmetry_int_tables_number", "_space_group_it_number"})
-        if (const auto* v = b.get(tag)) {
+        if (const auto v = b.get(tag)) {
             double n;
-            if (cif_number(v->front(), n) && n >= 1 && n <= 230)
+            if (cif_number(v.front(), n) && n >= 1 && n <= 230)
                 for (int h = 1; h <= 530; ++h)
                     if (spg_get_spacegroup_type(h).number == static_cast<int>(n)) return h;
         }
@@ -329,13 +356,96 @@ bool same_site_pbc(const vec3& a, const vec3& b, double atol) {
     return true;
 }
 
+// Points in the unit cell, found again within atol under periodic boundaries
+// (the test is same_site_pbc). Few points: a scan in insertion order. Many: a
+// hash of 1/1024-wide bins (wider than atol), probing the 27 bins around a
+// query, so that merging the sites of a large P1 cell is linear, not quadratic.
+class pbc_set {
+public:
+    explicit pbc_set(double atol) : atol_(atol) {}
+
+    void clear() {
+        pts_.clear();
+        keys_.clear();
+        next_.clear();
+        head_.clear();
+    }
+    std::size_t size() const { return pts_.size(); }
+
+    // The first inserted point within atol of q, or -1.
+    long find_first(const vec3& q) const {
+        if (head_.empty()) {
+            for (std::size_t i = 0; i < pts_.size(); ++i)
+                if (same_site_pbc(pts_[i], q, atol_)) return static_cast<long>(i);
+            return -1;
+        }
+        long best = -1;
+        const bin b = bin_of(q);
+        for (int dx = -1; dx <= 1; ++dx)
+            for (int dy = -1; dy <= 1; ++dy)
+                for (int dz = -1; dz <= 1; ++dz) {
+                    const std::uint32_t key = pack((b.x + dx) & mask, (b.y + dy) & mask, (b.z + dz) & mask);
+                    for (long i = head_[slot(key)]; i >= 0; i = next_[i])
+                        if (keys_[i] == key && (best < 0 || i < best) && same_site_pbc(pts_[i], q, atol_)) best = i;
+                }
+        return best;
+    }
+
+    void insert(const vec3& q) {
+        pts_.push_back(q);
+        const bin b = bin_of(q);
+        keys_.push_back(pack(b.x, b.y, b.z));
+        next_.push_back(-1);
+        if (head_.empty() && pts_.size() < linear_limit) return;
+        if (pts_.size() * 2 > head_.size()) rehash();
+        else link(pts_.size() - 1);
+    }
+
+private:
+    static constexpr int bits = 10, mask = (1 << bits) - 1;
+    static constexpr std::size_t linear_limit = 32;
+    struct bin {
+        int x, y, z;
+    };
+    static bin bin_of(const vec3& q) {
+        int c[3];
+        for (int k = 0; k < 3; ++k) {
+            const double w = q[k] - std::floor(q[k]);
+            c[k] = static_cast<int>(w * (1 << bits)) & mask;  // w == 1.0 after rounding: bin 0, as it should
+        }
+        return {c[0], c[1], c[2]};
+    }
+    static std::uint32_t pack(int x, int y, int z) {
+        return static_cast<std::uint32_t>(x) | static_cast<std::uint32_t>(y) << bits | static_cast<std::uint32_t>(z) << (2 * bits);
+    }
+    std::size_t slot(std::uint32_t key) const {
+        return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & (head_.size() - 1);
+    }
+    void link(std::size_t i) {
+        long& h = head_[slot(keys_[i])];
+        next_[i] = h;
+        h = static_cast<long>(i);
+    }
+    void rehash() {
+        std::size_t n = 64;
+        while (n < pts_.size() * 4) n *= 2;
+        head_.assign(n, -1);
+        for (std::size_t i = 0; i < pts_.size(); ++i) link(i);
+    }
+
+    double atol_;
+    std::vector<vec3> pts_;
+    std::vector<std::uint32_t> keys_;
+    std::vector<long> next_, head_;
+};
+
 }  // namespace
 
 structure read_cif(std::string_view text, const std::string& id, disorder_policy disorder) {
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw error(id + ": empty file");
-    block b;
+    thread_local block b;
     try {
-        b = read_first_block(text, id);
+        read_first_block(text, id, b);
     } catch (const error& e) {
         const std::string w = e.what();
         throw error(w.rfind(id + ":", 0) == 0 ? w : id + ": " + w);
@@ -357,13 +467,13 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
     std::vector<symop> ops;
     for (const char* tag : {"_symmetry_equiv_pos_as_xyz", "_symmetry_equiv_pos_as_xyz_",
                             "_space_group_symop_operation_xyz", "_space_group_symop_operation_xyz_"}) {
-        const auto* v = b.get(tag);
+        const auto v = b.get(tag);
         if (!v) continue;
         std::vector<symop> parsed;
         bool ok = true;
-        for (auto str : *v) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
             symop op;
-            if (!parse_symop(str, op)) {
+            if (!parse_symop(v[i], op)) {
                 ok = false;
                 break;
             }
@@ -396,21 +506,21 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
         ops.push_back(identity);
     }
 
-    const auto* labels = b.get("_atom_site_label");
-    const auto* types = b.get("_atom_site_type_symbol");
-    const auto* fx = b.get("_atom_site_fract_x");
-    const auto* fy = b.get("_atom_site_fract_y");
-    const auto* fz = b.get("_atom_site_fract_z");
-    const auto* occ = b.get("_atom_site_occupancy");
+    const auto labels = b.get("_atom_site_label");
+    const auto types = b.get("_atom_site_type_symbol");
+    const auto fx = b.get("_atom_site_fract_x");
+    const auto fy = b.get("_atom_site_fract_y");
+    const auto fz = b.get("_atom_site_fract_z");
+    const auto occ = b.get("_atom_site_occupancy");
     if (!fx || !fy || !fz) {
         if (b.get("_atom_site_cartn_x")) throw error(id + ": only Cartesian site coordinates given (not supported)");
         throw error(id + ": no fractional site coordinates (_atom_site_fract_x/y/z)");
     }
-    const auto* names = labels ? labels : types;
+    const column names = labels ? labels : types;
     if (!names) throw error(id + ": no _atom_site_label or _atom_site_type_symbol");
-    const std::size_t n = names->size();
-    if (fx->size() != n || fy->size() != n || fz->size() != n || (types && types->size() != n) ||
-        (occ && occ->size() != n))
+    const std::size_t n = names.size();
+    if (fx.size() != n || fy.size() != n || fz.size() != n || (types && types.size() != n) ||
+        (occ && occ.size() != n))
         throw error(id + ": site columns differ in length");
 
     // Sites in file order, merged when a symmetry image of one lands on an
@@ -420,16 +530,21 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
         int z;
         double occupancy;
         bool mixed = false;
-        std::vector<std::pair<int, double>> species;  // (Z, occupancy) merged here, in file order
+        double first_occupancy = 1;
+        std::vector<std::pair<int, double>> species;  // after a merge: (Z, occupancy) in file order
     };
     std::vector<site> sites;
+    sites.reserve(n);
+    s.frac.reserve(n);
+    s.numbers.reserve(n);
+    pbc_set placed(1e-4);
     for (std::size_t i = 0; i < n; ++i) {
-        const std::string_view sym = types ? (*types)[i] : (*labels)[i];
+        const std::string_view sym = types ? types[i] : labels[i];
         if (sym.substr(0, 2) == "OH") continue;  // pymatgen drops hydroxyl labels
         const int z = element_from_label(sym);
         if (z == 0) throw error(id + ": unknown element '" + std::string(sym) + "' at site " + std::to_string(i + 1));
         vec3 p;
-        const std::vector<std::string_view>* cols[3] = {fx, fy, fz};
+        const column* cols[3] = {&fx, &fy, &fz};
         for (int k = 0; k < 3; ++k) {
             if (!cif_number((*cols[k])[i], p[k]))
                 throw error(id + ": site " + std::to_string(i + 1) + " has a bad coordinate '" +
@@ -442,23 +557,24 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
                 if (std::abs(1 - p[k] / third) < 1e-4) p[k] = third;
         }
         double o = 1;
-        if (occ && !cif_number((*occ)[i], o)) o = 1;
+        if (occ && !cif_number(occ[i], o)) o = 1;
         if (!(o > 0)) continue;
-        bool merged = false;
-        for (site& other : sites) {
-            for (const symop& op : ops)
-                if (same_site_pbc(other.coord, op.apply(p), 1e-4)) {
-                    merged = true;
-                    break;
-                }
-            if (merged) {
-                if (other.z != z) other.mixed = true;
-                other.occupancy += o;
-                other.species.emplace_back(z, o);
-                break;
-            }
+        // The earliest site that any image of this one lands on.
+        long first = -1;
+        for (const symop& op : ops) {
+            const long k = placed.find_first(op.apply(p));
+            if (k >= 0 && (first < 0 || k < first)) first = k;
         }
-        if (!merged) sites.push_back({p, z, o, false, {{z, o}}});
+        if (first >= 0) {
+            site& other = sites[static_cast<std::size_t>(first)];
+            if (other.z != z) other.mixed = true;
+            if (other.species.empty()) other.species.emplace_back(other.z, other.first_occupancy);
+            other.occupancy += o;
+            other.species.emplace_back(z, o);
+        } else {
+            sites.push_back({p, z, o, false, o, {}});
+            placed.insert(p);
+        }
     }
     if (sites.empty()) throw error(id + ": no atomic sites");
 
@@ -471,6 +587,7 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
         if (disorder == disorder_policy::error)
             throw error(id + ": partial occupancy (disordered structure) is not supported (see --disorder)");
         // Majority: the species with the largest total occupancy on the site, first on ties.
+        if (st.species.empty()) st.species.emplace_back(st.z, st.first_occupancy);
         std::vector<std::pair<int, double>> totals;
         for (const auto& sp : st.species) {
             const int zz = sp.first;  // a plain local: clang 14 cannot capture structured bindings
@@ -486,27 +603,22 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
         st.mixed = false;
     }
     std::vector<bool> done(sites.size(), false);
+    pbc_set coords(1e-4);
     for (std::size_t g = 0; g < sites.size(); ++g) {
         if (done[g]) continue;
-        std::vector<vec3> coords;  // all positions of this element
+        coords.clear();  // all positions of this element
         for (std::size_t h = g; h < sites.size(); ++h) {
             if (done[h] || sites[h].z != sites[g].z) continue;
             done[h] = true;
             for (const symop& op : ops) {
                 vec3 q = op.apply(sites[h].coord);
                 for (double& x : q) x = wrap(x);
-                bool seen = false;
-                for (const vec3& e : coords)
-                    if (same_site_pbc(e, q, 1e-4)) {
-                        seen = true;
-                        break;
-                    }
-                if (!seen) coords.push_back(q);
+                if (coords.find_first(q) < 0) {
+                    coords.insert(q);
+                    s.frac.push_back(q);
+                    s.numbers.push_back(sites[g].z);
+                }
             }
-        }
-        for (const vec3& q : coords) {
-            s.frac.push_back(q);
-            s.numbers.push_back(sites[g].z);
         }
     }
     return s;

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <random>
 
 #include "test_support.hpp"
 #include "xtalsieve/cif.hpp"
@@ -81,6 +84,94 @@ TEST(Cif, DuplicatesAfterSymmetryAndNegativeCoordinates) {
     ASSERT_EQ(s.size(), 3u);  // Na once, Cl at 0.75 and 0.25
     EXPECT_DOUBLE_EQ(s.frac[1][0], 0.75);
     EXPECT_DOUBLE_EQ(s.frac[2][0], 0.25);
+}
+
+// Large cells merge symmetry images through a hash of bins instead of a scan
+// of all earlier sites; the result must be the scan's, site for site. The
+// sites include exact images under the operations and copies shifted across
+// the cell boundary by less than the 1e-4 tolerance.
+TEST(Cif, LargeCellMergingMatchesThePairwiseScan) {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<vec3> pos;
+    std::vector<int> z;
+    for (int i = 0; i < 400; ++i) {
+        vec3 p{u(rng), u(rng), u(rng)};
+        if (i % 17 == 5) p = {1 - pos[i - 3][0], 1 - pos[i - 3][1], 1 - pos[i - 3][2]};  // inversion image
+        if (i % 23 == 7) p = {pos[i - 1][0] + 1 - 3e-5, pos[i - 1][1], pos[i - 1][2] - 1};  // across the boundary
+        if (i % 31 == 3) p = {0.99997, u(rng), 2e-5};  // on the faces
+        if (i % 29 == 10) p = {std::floor(u(rng) * 1024) / 1024 + 1e-5, u(rng), u(rng)};  // just above a bin edge
+        if (i % 29 == 11) p = {pos[i - 1][0] - 5e-5, pos[i - 1][1], pos[i - 1][2]};     // its copy just below
+        if (i % 37 == 20) p = {u(rng), u(rng), 0.99998};
+        if (i % 37 == 21) p = {pos[i - 1][0], pos[i - 1][1], 3e-5};  // its copy across the cell boundary
+        pos.push_back(p);
+        z.push_back(i % 3 == 0 ? 11 : 17);
+    }
+    std::string text = std::string(cell(12, 12)) + "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y,z'\n'-x,-y,-z'\n" +
+                       sites_header;
+    char line[160];
+    for (std::size_t i = 0; i < pos.size(); ++i) {
+        std::snprintf(line, sizeof line, "%s%zu %s %.9f %.9f %.9f\n", z[i] == 11 ? "Na" : "Cl", i, z[i] == 11 ? "Na" : "Cl",
+                      pos[i][0], pos[i][1], pos[i][2]);
+        text += line;
+    }
+    const structure s = read_cif(text, "big", disorder_policy::majority);
+
+    // The pairwise scan, as pymatgen does it (coordinates as printed).
+    auto same = [](const vec3& a, const vec3& b) {
+        for (int k = 0; k < 3; ++k) {
+            double d = a[k] - b[k];
+            d -= std::nearbyint(d);
+            if (!(std::abs(d) < 1e-4)) return false;
+        }
+        return true;
+    };
+    auto images = [](const vec3& p) { return std::array<vec3, 2>{p, vec3{-p[0], -p[1], -p[2]}}; };
+    std::vector<vec3> site_pos;
+    std::vector<std::vector<std::pair<int, double>>> site_species;
+    for (std::size_t i = 0; i < pos.size(); ++i) {
+        vec3 p;
+        std::snprintf(line, sizeof line, "%.9f %.9f %.9f", pos[i][0], pos[i][1], pos[i][2]);
+        std::sscanf(line, "%lf %lf %lf", &p[0], &p[1], &p[2]);
+        std::size_t k = 0;
+        for (; k < site_pos.size(); ++k)
+            if (same(site_pos[k], images(p)[0]) || same(site_pos[k], images(p)[1])) break;
+        if (k < site_pos.size()) site_species[k].push_back({z[i], 1.0});
+        else {
+            site_pos.push_back(p);
+            site_species.push_back({{z[i], 1.0}});
+        }
+    }
+    std::vector<int> site_z;
+    for (const auto& sp : site_species) {
+        double na = 0, cl = 0;  // majority; on a tie the species listed first
+        for (auto [zz, o] : sp) (zz == 11 ? na : cl) += o;
+        site_z.push_back(na > cl ? 11 : cl > na ? 17 : sp.front().first);
+    }
+    std::vector<vec3> want;
+    std::vector<int> want_z;
+    std::vector<bool> done(site_pos.size());
+    for (std::size_t g = 0; g < site_pos.size(); ++g) {
+        if (done[g]) continue;
+        std::vector<vec3> coords;
+        for (std::size_t h = g; h < site_pos.size(); ++h) {
+            if (done[h] || site_z[h] != site_z[g]) continue;
+            done[h] = true;
+            for (vec3 q : images(site_pos[h])) {
+                for (double& x : q) x -= std::floor(x);
+                if (std::none_of(coords.begin(), coords.end(), [&](const vec3& e) { return same(e, q); })) coords.push_back(q);
+            }
+        }
+        for (const vec3& q : coords) {
+            want.push_back(q);
+            want_z.push_back(site_z[g]);
+        }
+    }
+    ASSERT_GT(want.size(), 500u);  // the test must exercise the hashed path
+    ASSERT_EQ(s.size(), want.size());
+    EXPECT_EQ(s.numbers, want_z);
+    for (std::size_t i = 0; i < want.size(); ++i)
+        for (int k = 0; k < 3; ++k) ASSERT_EQ(s.frac[i][k], want[i][k]) << "site " << i;
 }
 
 TEST(Cif, SpeciesFromTypeSymbolOrLabel) {

@@ -20,15 +20,35 @@ static_assert(sizeof(table) / sizeof(table[0]) == max_atomic_number);
 
 }  // namespace
 
+// Symbols are one upper-case letter and at most one lower-case one: a table
+// indexed by the two letters replaces a scan of string comparisons (the CIF
+// reader asks for every site).
+namespace {
+constexpr int letters = 27;  // index 0: no second letter
+struct symbol_index {
+    unsigned char z[26 * letters] = {};
+    constexpr symbol_index() {
+        for (int k = 0; k < max_atomic_number; ++k) {
+            const char* s = table[k].symbol;
+            z[(s[0] - 'A') * letters + (s[1] ? s[1] - 'a' + 1 : 0)] = static_cast<unsigned char>(k + 1);
+        }
+    }
+};
+constexpr symbol_index index_of_symbol;
+}  // namespace
+
 int atomic_number(std::string_view symbol) {
-    if (symbol.empty() || symbol.size() > 3) return 0;
-    std::string s(symbol);
+    if (symbol.empty() || symbol.size() > 2) return 0;
     // Title case: "FE" and "fe" both mean iron.
-    s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
-    for (std::size_t i = 1; i < s.size(); ++i) s[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-    for (int z = 1; z <= max_atomic_number; ++z)
-        if (s == table[z - 1].symbol) return z;
-    return 0;
+    const char c0 = static_cast<char>(symbol[0] & ~0x20);
+    if (c0 < 'A' || c0 > 'Z') return 0;
+    int second = 0;
+    if (symbol.size() == 2) {
+        const char c1 = static_cast<char>(symbol[1] | 0x20);
+        if (c1 < 'a' || c1 > 'z') return 0;
+        second = c1 - 'a' + 1;
+    }
+    return index_of_symbol.z[(c0 - 'A') * letters + second];
 }
 
 std::string_view element_symbol(int z) {
