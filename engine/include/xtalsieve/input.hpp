@@ -37,6 +37,10 @@ struct input_options {
     std::vector<std::string> species;   // VASP 4 POSCAR files: the species, in order
     std::string select;                 // ASE databases: "key=value" keeps matching rows only
     std::string disorder = "error";     // CIF partial occupancy: error | skip | majority
+    // A record (a CIF data block, an XYZ frame, a JSON item, a CSV row, a
+    // POSCAR file) larger than this is refused with an error record; readers
+    // stream, so memory is bounded by this, not by the size of a file.
+    std::size_t max_record_bytes = std::size_t(256) << 20;
 };
 
 // Opens an input: a CIF file (id = file stem), a CDVAE CSV with an embedded
@@ -45,7 +49,8 @@ struct input_options {
 // one), pymatgen JSON / JSON lines, an ASE SQLite database (*.db; id =
 // unique_id), any of these compressed (.gz .bz2 .xz .zst) or inside a .tar / .zip
 // (members by name), or a folder of them walked recursively in sorted order
-// (files of no known format are skipped). Throws xtalsieve::error when the
+// (files of no known format are skipped). Files, compressed files and archive
+// members are read as streams, one record at a time. Throws xtalsieve::error when the
 // path cannot be opened at all; bad records come back with `error` set.
 std::unique_ptr<record_reader> open_input(const std::filesystem::path& path,
                                           const input_options& opt = {});
