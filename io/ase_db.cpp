@@ -17,26 +17,18 @@ constexpr int max_atoms = 100000;
 class ase_db_reader final : public record_reader {
 public:
     ase_db_reader(const std::filesystem::path& p, const std::string& select) : path_(p.string()) {
-        if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
-            throw error(path_ + ": cannot open SQLite database: " + sqlite3_errmsg(db_));
-        const char* sql =
-            "SELECT id, unique_id, numbers, positions, cell, pbc, key_value_pairs FROM systems ORDER BY id";
-        if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw error(path_ + ": not an ASE database (" + sqlite3_errmsg(db_) + ")");
-        if (const auto eq = select.find('='); eq != std::string::npos) {
-            key_ = select.substr(0, eq);
-            want_ = select.substr(eq + 1);
-        } else if (!select.empty()) {
-            throw error("--select expects key=value, got '" + select + "'");
+        try {
+            open(select);
+        } catch (...) {  // the destructor does not run for a constructor that throws
+            close();
+            throw;
         }
     }
-    ~ase_db_reader() override {
-        if (stmt_) sqlite3_finalize(stmt_);
-        if (db_) sqlite3_close(db_);
-    }
+    ~ase_db_reader() override { close(); }
 
     bool next(record& r) override {
         for (;;) {
+            if (done_) return false;
             const int rc = sqlite3_step(stmt_);
             if (rc == SQLITE_DONE) return false;
             r = record{};
@@ -44,8 +36,12 @@ public:
             r.format = "parsed";
             r.index = index_++;
             if (rc != SQLITE_ROW) {
+                // A failed step (a corrupt page) cannot be stepped past: the
+                // rest of the table is this one bad record.
+                done_ = true;
                 r.id = "row " + std::to_string(r.index + 1);
-                r.error = path_ + " row " + std::to_string(r.index + 1) + ": " + sqlite3_errmsg(db_);
+                r.error = path_ + " row " + std::to_string(r.index + 1) + ": " + sqlite3_errmsg(db_) +
+                          " (the rest of the database is not read)";
                 return true;
             }
             const auto* uid = sqlite3_column_text(stmt_, 1);
@@ -62,6 +58,27 @@ public:
     }
 
 private:
+    void close() {
+        if (stmt_) sqlite3_finalize(stmt_);
+        if (db_) sqlite3_close(db_);  // also after a failed open, which still allocates the handle
+        stmt_ = nullptr;
+        db_ = nullptr;
+    }
+
+    void open(const std::string& select) {
+        if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+            throw error(path_ + ": cannot open SQLite database: " + sqlite3_errmsg(db_));
+        const char* sql =
+            "SELECT id, unique_id, numbers, positions, cell, pbc, key_value_pairs FROM systems ORDER BY id";
+        if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            throw error(path_ + ": not an ASE database (" + sqlite3_errmsg(db_) + ")");
+        if (const auto eq = select.find('='); eq != std::string::npos) {
+            key_ = select.substr(0, eq);
+            want_ = select.substr(eq + 1);
+        } else if (!select.empty()) {
+            throw error("--select expects key=value, got '" + select + "'");
+        }
+    }
     bool matches(const std::string& uid, const char* kvp) const {
         if (key_ == "unique_id") return uid == want_;
         if (key_ == "id") return std::to_string(sqlite3_column_int64(stmt_, 0)) == want_;
@@ -113,6 +130,7 @@ private:
     sqlite3_stmt* stmt_ = nullptr;
     std::string key_, want_;
     std::size_t index_ = 0;
+    bool done_ = false;
 };
 
 }  // namespace

@@ -110,7 +110,8 @@ bool line_stream::next(std::string_view& line) {
     cut_ = false;
     std::size_t scanned = begin_;
     for (;;) {
-        if (const void* nl = std::memchr(buf_.data() + scanned, '\n', end_ - scanned)) {
+        const void* nl = end_ > scanned ? std::memchr(buf_.data() + scanned, '\n', end_ - scanned) : nullptr;
+        if (nl) {
             const std::size_t e = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data());
             line = std::string_view(buf_.data() + begin_, e - begin_);
             begin_ = e + 1;

@@ -97,7 +97,9 @@ public:
                 done_ = true;
                 return false;
             }
-            std::string name = raw_ ? path_.filename().string() : std::string(archive_entry_pathname(e));
+            // A corrupt header may come without an entry or a name.
+            const char* member = e && !raw_ ? archive_entry_pathname(e) : nullptr;
+            std::string name = raw_ ? path_.filename().string() : member ? std::string(member) : "(unnamed member)";
             const std::string where = raw_ ? path_.string() : path_.string() + "!" + name;
             if (rc < ARCHIVE_WARN) {
                 done_ = true;

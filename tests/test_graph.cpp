@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "xtalsieve/error.hpp"
 #include "xtalsieve/graph.hpp"
 
 using namespace xtalsieve;
@@ -132,4 +133,31 @@ TEST(Graph, LargeCellsUseTheCellListWithTheSameNeighbours) {
             EXPECT_NEAR(gs.nbr_dist[i * 12 + m], gp.nbr_dist[(i % 3) * 12 + m], 1e-5) << i << " " << m;
             EXPECT_EQ(gs.numbers[gs.nbr_idx[i * 12 + m]], gp.numbers[gp.nbr_idx[(i % 3) * 12 + m]]);
         }
+}
+
+// Found by fuzz_cif: a cell 10^33 Å long sheared at 60° put image ranges out
+// of int. Such cells and far-away sites are refused with a reason.
+TEST(Graph, AbsurdCellsAreRefusedNotOverflowed) {
+    structure s;
+    s.id = "long";
+    s.lattice = lattice_from_parameters(2.25, 3.2e33, 5.207, 90, 104, 60);
+    s.frac = {{0.666667, 0.3333333, 0.882}};
+    s.numbers = {30};
+    try {
+        validate(s);
+        ADD_FAILURE() << "accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("longer than 1,000,000"), std::string::npos) << e.what();
+    }
+    structure far;
+    far.id = "far";
+    far.lattice = {{{4, 0, 0}, {0, 4, 0}, {0, 0, 4}}};
+    far.frac = {{0, 0, 0}, {3e9, 0.5, 0.5}};
+    far.numbers = {11, 17};
+    try {
+        build_graph(far, {});
+        ADD_FAILURE() << "accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("far outside"), std::string::npos) << e.what();
+    }
 }

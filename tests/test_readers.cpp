@@ -140,3 +140,16 @@ TEST(Readers, EveryDataBlockOfACifIsACandidate) {
     EXPECT_EQ(ids, (std::vector<std::string>{"first", "second"}));
     EXPECT_EQ(lines, (std::vector<std::size_t>{1, 16}));
 }
+
+// Found by fuzz_sqlite: a corrupt page made every later step fail again, so
+// the reader reported errors forever. A failed step now ends the table.
+TEST(Readers, ACorruptDatabasePageEndsTheTableWithOneError) {
+    auto in = open_input(xs_test::data_dir() / "readers" / "corrupt" / "malformed_page.db");
+    record r;
+    std::vector<record> recs;
+    while (in->next(r) && recs.size() < 1000) recs.push_back(r);
+    ASSERT_FALSE(recs.empty());
+    ASSERT_LT(recs.size(), 1000u);
+    EXPECT_NE(recs.back().error.find("malformed"), std::string::npos) << recs.back().error;
+    for (std::size_t i = 0; i + 1 < recs.size(); ++i) EXPECT_TRUE(recs[i].error.empty()) << recs[i].error;
+}

@@ -204,6 +204,9 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
                 for (int k = 0; k < 3; ++k) {
                     const double f = (cic[j][0] - c[0]) * g_rows[k][0] + (cic[j][1] - c[1]) * g_rows[k][1] +
                                      (cic[j][2] - c[2]) * g_rows[k][2];
+                    // Image ranges are ints: a site 10^8 cells away is not a
+                    // crystal but a cell too degenerate for float arithmetic.
+                    if (!(std::abs(f) < 1e8)) throw error(s.id + ": degenerate cell or a site far outside it");
                     // A margin keeps the bounds conservative under rounding.
                     lo[k] = static_cast<int>(std::ceil(-reach[k] - f - 1e-6));
                     hi[k] = static_cast<int>(std::floor(reach[k] - f + 1e-6));

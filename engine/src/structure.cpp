@@ -59,6 +59,11 @@ void validate(const structure& s) {
     for (const auto& v : s.lattice)
         for (double x : v)
             if (!std::isfinite(x)) throw error(who + ": non-finite lattice parameter");
+    // Longer vectors are not crystals, and past this the neighbour search
+    // would lose its precision (and its integer image ranges).
+    for (const auto& v : s.lattice)
+        if (!(std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) <= 1e6))
+            throw error(who + ": lattice vector longer than 1,000,000 Å");
     const double vol = std::abs(cell_volume(s));
     if (!(vol > 1e-3)) throw error(who + ": zero or near-zero cell volume (" + std::to_string(vol) + " Å^3)");
     for (std::size_t i = 0; i < s.size(); ++i) {
