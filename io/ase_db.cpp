@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -140,6 +142,60 @@ bool is_sqlite(const std::filesystem::path& p) {
     char head[16] = {};
     in.read(head, 16);
     return in.gcount() == 16 && std::memcmp(head, "SQLite format 3\0", 16) == 0;
+}
+
+std::unordered_map<std::string, double> ase_db_labels(const std::filesystem::path& p, const std::string& key) {
+    static const char* columns[] = {"energy", "free_energy", "fmax", "smax", "volume", "mass", "charge", "magmom", "natoms"};
+    const bool is_column = std::find(std::begin(columns), std::end(columns), key) != std::end(columns);
+    sqlite3* db = nullptr;
+    sqlite3_stmt* st = nullptr;
+    auto done = [&] {
+        if (st) sqlite3_finalize(st);
+        sqlite3_close(db);
+    };
+    const std::string where = p.string();
+    if (sqlite3_open_v2(where.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        const std::string why = sqlite3_errmsg(db);
+        done();
+        throw error(where + ": cannot open SQLite database: " + why);
+    }
+    // The column name comes from a fixed list, never from the user's text.
+    const std::string sql = std::string("SELECT unique_id, ") + (is_column ? key : "key_value_pairs") + " FROM systems";
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+        const std::string why = sqlite3_errmsg(db);
+        done();
+        throw error(where + ": not an ASE database (" + why + ")");
+    }
+    std::unordered_map<std::string, double> out;
+    bool seen = false;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const auto* uid = sqlite3_column_text(st, 0);
+        if (!uid) continue;
+        double v = NAN;
+        if (is_column) {
+            if (sqlite3_column_type(st, 1) == SQLITE_NULL) continue;
+            seen = true;
+            v = sqlite3_column_double(st, 1);
+        } else {
+            const auto* kvp = sqlite3_column_text(st, 1);
+            if (!kvp) continue;
+            try {
+                const auto j = nlohmann::json::parse(reinterpret_cast<const char*>(kvp));
+                if (!j.is_object() || !j.contains(key)) continue;
+                seen = true;
+                if (j[key].is_number()) v = j[key].get<double>();
+            } catch (const std::exception&) {
+                continue;
+            }
+        }
+        if (std::isfinite(v)) out[reinterpret_cast<const char*>(uid)] = v;
+    }
+    const std::string why = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+    done();
+    if (!why.empty()) throw error(where + ": " + why + " while reading labels");
+    if (!seen) throw error(where + ": no row has a value for '" + key + "' (a systems column or key-value pair)");
+    return out;
 }
 
 std::unique_ptr<record_reader> make_ase_db_reader(const std::filesystem::path& p, const std::string& select) {

@@ -249,7 +249,14 @@ std::unique_ptr<record_reader> open_input_unstamped(const fs::path& path, const 
     return r;
 }
 
-std::unique_ptr<record_reader> open_input(const fs::path& path, const input_options& opt) {
+std::unique_ptr<record_reader> open_input(const fs::path& path, const input_options& options) {
+    input_options opt = options;
+    if (opt.format == "xyz") opt.format = "extxyz";
+    if (opt.format == "vasp") opt.format = "poscar";
+    if (opt.format == "sqlite" || opt.format == "ase") opt.format = "db";
+    if (!opt.format.empty() && opt.format != "cif" && opt.format != "poscar" && opt.format != "extxyz" &&
+        opt.format != "json" && opt.format != "jsonl" && opt.format != "db" && opt.format != "csv")
+        throw error("--format expects cif, poscar, extxyz, json, jsonl, db or csv, got '" + opt.format + "'");
     if (opt.disorder != "error" && opt.disorder != "skip" && opt.disorder != "majority")
         throw error("--disorder expects error, skip or majority, got '" + opt.disorder + "'");
     return std::make_unique<options_reader>(open_input_unstamped(path, opt), opt);

@@ -2,7 +2,10 @@
 // writes the shared sample CIFs' structures with pymatgen and ASE).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <fstream>
 #include <filesystem>
 #include <map>
 
@@ -152,4 +155,29 @@ TEST(Readers, ACorruptDatabasePageEndsTheTableWithOneError) {
     ASSERT_LT(recs.size(), 1000u);
     EXPECT_NE(recs.back().error.find("malformed"), std::string::npos) << recs.back().error;
     for (std::size_t i = 0; i + 1 < recs.size(); ++i) EXPECT_TRUE(recs[i].error.empty()) << recs[i].error;
+}
+
+TEST(Readers, FormatIsForcedByNameOrAlias) {
+    const auto p = std::filesystem::temp_directory_path() / ("xtalsieve-frames-" + std::to_string(::getpid()) + ".txt");
+    {
+        std::ofstream out(p);
+        out << "1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3\nCu 0 0 0\n"
+               "1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3\nAu 0 0 0\n";
+    }
+    EXPECT_THROW(open_input(p), error);  // .txt: no format from the name
+    input_options o;
+    o.format = "xyz";
+    auto in = open_input(p, o);
+    record r;
+    std::size_t n = 0;
+    while (in->next(r)) n += parse_record(r).size();
+    EXPECT_EQ(n, 2u);
+    o.format = "nope";
+    try {
+        open_input(p, o);
+        ADD_FAILURE() << "accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("--format expects"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove(p);
 }

@@ -249,3 +249,26 @@ TEST(Screen, ReadsDatabasesWithSelect) {
     EXPECT_EQ(summary(d)["counts"]["inputs"], 6);
     fs::remove_all(d);
 }
+
+// ASE key-value pairs as labels: the fixture stores the original code's
+// band-gap predictions as `gap_ref`, so the metrics against them must show
+// no error at all, and every row must be matched by its unique_id.
+TEST(Screen, AseKeyValuePairsAreLabels) {
+    const fs::path d = scratch("dblabels");
+    const std::string db = (fs::path(XS_TEST_DATA_DIR) / "readers" / "good" / "structures.db").string();
+    ASSERT_EQ(xs_test::run(env() + cli() + " screen --model cgcnn/band-gap --no-progress --input " + db + " --labels " + db +
+                           ":gap_ref --top 5 --out " + d.string() + " >/dev/null 2>&1"),
+              0);
+    const auto s = summary(d);
+    EXPECT_EQ(s["metrics"]["n_labelled"], 10);
+    EXPECT_LT(s["metrics"]["mae"].get<double>(), 1e-4);
+    EXPECT_GT(s["metrics"]["spearman"].get<double>(), 0.9999);
+    // A key that no row has is a usage error that names it.
+    const fs::path e = scratch("dblabels-missing");
+    EXPECT_NE(xs_test::run(env() + cli() + " screen --model cgcnn/band-gap --no-progress --input " + db + " --labels " + db +
+                           ":nope --out " + e.string() + " > " + (e / "log.txt").string() + " 2>&1"),
+              0);
+    EXPECT_NE(xs_test::slurp(e / "log.txt").find("no row has a value for 'nope'"), std::string::npos);
+    fs::remove_all(d);
+    fs::remove_all(e);
+}

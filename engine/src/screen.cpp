@@ -15,6 +15,7 @@
 
 #include "engine/src/report_html.hpp"
 #include "engine/src/screen_state.hpp"
+#include "io/ase_db.hpp"
 #include "xtalsieve/csv.hpp"
 #include "xtalsieve/csv_writer.hpp"
 #include "xtalsieve/elements.hpp"
@@ -75,6 +76,10 @@ std::unordered_map<std::string, double> load_labels(const std::string& spec, std
     if (auto c = spec.rfind(':'); c != std::string::npos && !fs::exists(spec)) {
         path = spec.substr(0, c);
         column = spec.substr(c + 1);
+    }
+    if (io::is_sqlite(path)) {  // an ASE database: a column or key-value pair, by unique_id
+        if (column.empty()) throw error(path + ": name the key, e.g. --labels " + path + ":energy");
+        return io::ase_db_labels(path, column);
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw error("--labels: cannot open " + path);

@@ -16,7 +16,7 @@ struct record {
     std::string source;      // file it came from
     std::size_t index = 0;   // record number within the source (0-based)
     std::size_t line = 0;    // first line of the record in the source (1-based; 0 unknown)
-    std::string format;      // "cif", "poscar", "extxyz"
+    std::string format;      // "cif", "poscar", "extxyz", "pymatgen-json", or "parsed"
     std::string text;        // the record's text (for "cif": a CIF document)
     std::string error;       // non-empty: the record could not be read; reason
     std::vector<std::string> species;  // POSCAR without a symbols line: the species, in order
@@ -33,7 +33,7 @@ public:
 };
 
 struct input_options {
-    std::string format;                 // cif | csv | poscar | extxyz; empty: detect from name and content
+    std::string format;                 // cif | poscar | extxyz | json | jsonl | db | csv; empty: from name and content
     std::vector<std::string> species;   // VASP 4 POSCAR files: the species, in order
     std::string select;                 // ASE databases: "key=value" keeps matching rows only
     std::string disorder = "error";     // CIF partial occupancy: error | skip | majority
