@@ -533,6 +533,9 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
         double first_occupancy = 1;
         std::vector<std::pair<int, double>> species;  // after a merge: (Z, occupancy) in file order
     };
+    // The same ceiling as every other reader, checked before memory is spent.
+    constexpr std::size_t max_atoms = 100000;
+    if (n > max_atoms) throw error(id + ": " + std::to_string(n) + " sites is more than the limit of 100000 atoms");
     std::vector<site> sites;
     sites.reserve(n);
     s.frac.reserve(n);
@@ -614,6 +617,8 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
                 vec3 q = op.apply(sites[h].coord);
                 for (double& x : q) x = wrap(x);
                 if (coords.find_first(q) < 0) {
+                    if (s.size() >= max_atoms)
+                        throw error(id + ": more than the limit of 100000 atoms after applying the symmetry operations");
                     coords.insert(q);
                     s.frac.push_back(q);
                     s.numbers.push_back(sites[g].z);

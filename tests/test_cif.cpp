@@ -174,6 +174,25 @@ TEST(Cif, LargeCellMergingMatchesThePairwiseScan) {
         for (int k = 0; k < 3; ++k) ASSERT_EQ(s.frac[i][k], want[i][k]) << "site " << i;
 }
 
+// Symmetry can turn a small file into a huge cell: 600 general positions of
+// Fm-3m (192 operations) would be 115,200 atoms, over the limit every reader keeps.
+TEST(Cif, SymmetryExpansionStopsAtTheAtomLimit) {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(0.01, 0.24);
+    std::string text = std::string(cell(40, 40)) + "_symmetry_Int_Tables_number 225\n" + sites_header;
+    char line[128];
+    for (int i = 0; i < 600; ++i) {
+        std::snprintf(line, sizeof line, "Cu%d Cu %.6f %.6f %.6f\n", i, u(rng), u(rng) + 0.25, u(rng) * 0.5);
+        text += line;
+    }
+    try {
+        read_cif(text, "huge");
+        ADD_FAILURE() << "accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("limit of 100000 atoms"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Cif, SpeciesFromTypeSymbolOrLabel) {
     EXPECT_EQ(element_from_label("Na1+"), 11);
     EXPECT_EQ(element_from_label("O2-"), 8);
