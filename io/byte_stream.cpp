@@ -74,6 +74,25 @@ private:
     std::size_t pos_ = 0;
 };
 
+class replay final : public byte_stream {
+public:
+    replay(std::string head, std::unique_ptr<byte_stream> rest) : head_(std::move(head)), rest_(std::move(rest)) {}
+    std::size_t read(char* buf, std::size_t n) override {
+        if (pos_ < head_.size()) {
+            n = std::min(n, head_.size() - pos_);
+            std::memcpy(buf, head_.data() + pos_, n);
+            pos_ += n;
+            return n;
+        }
+        return rest_->read(buf, n);
+    }
+
+private:
+    std::string head_;
+    std::unique_ptr<byte_stream> rest_;
+    std::size_t pos_ = 0;
+};
+
 constexpr std::size_t chunk = std::size_t(1) << 20;
 
 }  // namespace
@@ -85,6 +104,22 @@ std::unique_ptr<byte_stream> archive_entry_stream(::archive* a, std::string wher
 }
 
 std::unique_ptr<byte_stream> memory_stream(std::string bytes) { return std::make_unique<string_stream>(std::move(bytes)); }
+
+std::string read_head(byte_stream& in, std::size_t n) {
+    std::string head(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        const std::size_t k = in.read(head.data() + got, n - got);
+        if (k == 0) break;
+        got += k;
+    }
+    head.resize(got);
+    return head;
+}
+
+std::unique_ptr<byte_stream> replay_stream(std::string head, std::unique_ptr<byte_stream> rest) {
+    return std::make_unique<replay>(std::move(head), std::move(rest));
+}
 
 line_stream::line_stream(std::unique_ptr<byte_stream> in, std::size_t max_line)
     : in_(std::move(in)), max_line_(std::max<std::size_t>(max_line, 1)) {}

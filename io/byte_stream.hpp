@@ -31,6 +31,13 @@ std::unique_ptr<byte_stream> archive_entry_stream(::archive* a, std::string wher
 // Bytes held in memory (tests, fuzzing).
 std::unique_ptr<byte_stream> memory_stream(std::string bytes);
 
+// Up to n bytes from the start of a stream (fewer at its end).
+std::string read_head(byte_stream& in, std::size_t n);
+
+// `head`, then the rest of `rest`: a stream whose first bytes were read to
+// look at them, handed on whole.
+std::unique_ptr<byte_stream> replay_stream(std::string head, std::unique_ptr<byte_stream> rest);
+
 // Lines of a byte stream, split at '\n' (a '\r' before it stays in the line).
 class line_stream {
 public:

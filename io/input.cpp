@@ -60,6 +60,35 @@ std::string format_of(const std::string& name, const std::string& forced) {
     return {};
 }
 
+// Format from the first bytes when the name gives none: a CIF starts with
+// data_ (after comments), an extended XYZ with an atom count and a comment
+// line holding Lattice=. Other formats are not guessed.
+std::string sniff_format(std::string_view head) {
+    if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
+    std::size_t pos = 0;
+    auto next_line = [&]() {
+        const std::size_t e = std::min(head.find('\n', pos), head.size());
+        std::string_view l = head.substr(pos, e - pos);
+        pos = e + 1;
+        const std::size_t b = l.find_first_not_of(" \t\r");
+        return b == std::string_view::npos ? std::string_view() : l.substr(b);
+    };
+    std::string_view first;
+    while (pos < head.size()) {
+        first = next_line();
+        if (!first.empty() && first[0] != '#') break;
+        first = {};
+    }
+    if (first.size() > 5 && lower(std::string(first.substr(0, 5))) == "data_") return "cif";
+    const std::size_t digits = first.find_first_not_of("0123456789");
+    if (digits > 0 && !first.empty() && (digits == std::string_view::npos || first.find_first_not_of(" \t\r", digits) == std::string_view::npos) &&
+        pos < head.size() && next_line().find("Lattice=") != std::string_view::npos)
+        return "extxyz";
+    return {};
+}
+
+constexpr std::size_t sniff_bytes = 4096;
+
 std::string stem_without(const std::string& name) {
     std::string n = fs::path(name).filename().string();
     strip_compression(n);
@@ -110,16 +139,29 @@ public:
             if (raw_) strip_compression(name);
             std::string inner_name = name;
             strip_compression(inner_name);
-            const std::string fmt = format_of(inner_name, opt_.format);
-            if (fmt.empty()) {
-                if (raw_) {
-                    fail(r, where, "unknown format of the decompressed file");
+            std::string fmt = format_of(inner_name, opt_.format);
+            auto bytes = io::archive_entry_stream(a_, where);
+            if (fmt.empty()) {  // no format from the name: from the first bytes
+                std::string head;
+                try {
+                    head = io::read_head(*bytes, sniff_bytes);
+                } catch (const error& ex) {
+                    done_ = true;
+                    fail(r, where, std::string(ex.what()).substr(where.size() + 2));
                     return true;
                 }
-                continue;  // not a structure file: skipped, like a folder's other files
+                fmt = sniff_format(head);
+                if (fmt.empty()) {
+                    if (raw_) {
+                        fail(r, where, "unknown format of the decompressed file (name it .cif, .xyz, ... or pass --format)");
+                        return true;
+                    }
+                    continue;  // not a structure file: skipped, like a folder's other files
+                }
+                bytes = io::replay_stream(std::move(head), std::move(bytes));
             }
             try {
-                inner_ = io::make_stream_reader(fmt, {io::archive_entry_stream(a_, where), where, stem_without(inner_name)}, opt_);
+                inner_ = io::make_stream_reader(fmt, {std::move(bytes), where, stem_without(inner_name)}, opt_);
             } catch (const error& e) {  // a CSV member without a header or `cif` column
                 fail(r, where, std::string(e.what()).substr(std::string(e.what()).rfind(where, 0) == 0 ? where.size() + 2 : 0));
                 return true;
@@ -152,7 +194,19 @@ std::unique_ptr<record_reader> open_file(const fs::path& p, const input_options&
     if (strip_compression(inner)) return std::make_unique<archive_reader>(p, true, opt);
     const std::string fmt = format_of(name, opt.format);
     if (fmt == "db" || (fmt.empty() && io::is_sqlite(p))) return io::make_ase_db_reader(p, opt.select);
-    if (fmt.empty()) return nullptr;
+    if (fmt.empty()) {  // no format from the name: from the first bytes
+        std::unique_ptr<io::byte_stream> bytes;
+        std::string head;
+        try {
+            bytes = io::open_file_stream(p);
+            head = io::read_head(*bytes, sniff_bytes);
+        } catch (const error&) {
+            return nullptr;  // unreadable and unnamed: not taken for a structure file
+        }
+        const std::string sniffed = sniff_format(head);
+        if (sniffed.empty()) return nullptr;
+        return io::make_stream_reader(sniffed, {io::replay_stream(std::move(head), std::move(bytes)), p.string(), stem_without(name)}, opt);
+    }
     return io::make_stream_reader(fmt, {io::open_file_stream(p), p.string(), stem_without(name)}, opt);
 }
 

@@ -157,21 +157,37 @@ TEST(Readers, ACorruptDatabasePageEndsTheTableWithOneError) {
     for (std::size_t i = 0; i + 1 < recs.size(); ++i) EXPECT_TRUE(recs[i].error.empty()) << recs[i].error;
 }
 
-TEST(Readers, FormatIsForcedByNameOrAlias) {
+TEST(Readers, FormatFromNameContentOrOption) {
     const auto p = std::filesystem::temp_directory_path() / ("xtalsieve-frames-" + std::to_string(::getpid()) + ".txt");
     {
         std::ofstream out(p);
         out << "1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3\nCu 0 0 0\n"
                "1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3\nAu 0 0 0\n";
     }
-    EXPECT_THROW(open_input(p), error);  // .txt: no format from the name
+    // .txt: no format from the name, but the first lines are an extended XYZ frame.
+    auto count_atoms = [](const std::filesystem::path& f, const input_options& o) {
+        auto in = open_input(f, o);
+        record r;
+        std::size_t n = 0;
+        while (in->next(r)) n += parse_record(r).size();
+        return n;
+    };
+    EXPECT_EQ(count_atoms(p, {}), 2u);
+    // A POSCAR is not guessed from its content: --format (or its alias) names it.
+    const auto q = std::filesystem::temp_directory_path() / ("xtalsieve-poscar-" + std::to_string(::getpid()) + ".txt");
+    std::ofstream(q) << "NaCl\n1.0\n5.64 0 0\n0 5.64 0\n0 0 5.64\nNa Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n";
+    EXPECT_THROW(open_input(q), error);
     input_options o;
-    o.format = "xyz";
-    auto in = open_input(p, o);
-    record r;
-    std::size_t n = 0;
-    while (in->next(r)) n += parse_record(r).size();
-    EXPECT_EQ(n, 2u);
+    o.format = "vasp";
+    EXPECT_EQ(count_atoms(q, o), 2u);
+    // A CIF behind comments, in a file without an extension.
+    const auto c = std::filesystem::temp_directory_path() / ("xtalsieve-cif-" + std::to_string(::getpid()));
+    std::ofstream(c) << "# from a database dump\n\ndata_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n"
+                        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n"
+                        "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 0 0 0\nCl1 0.5 0.5 0.5\n";
+    EXPECT_EQ(count_atoms(c, {}), 2u);
+    std::filesystem::remove(q);
+    std::filesystem::remove(c);
     o.format = "nope";
     try {
         open_input(p, o);
