@@ -16,12 +16,11 @@ using namespace xtalsieve;
 
 namespace {
 
-const char* cell(double a = 4, double c = 4, double gamma = 90) {
-    static std::string s;
-    s = "data_t\n_cell_length_a " + std::to_string(a) + "\n_cell_length_b " + std::to_string(a) +
+// A fresh string each call: two calls may meet in one expression.
+std::string cell(double a = 4, double c = 4, double gamma = 90) {
+    return "data_t\n_cell_length_a " + std::to_string(a) + "\n_cell_length_b " + std::to_string(a) +
         "\n_cell_length_c " + std::to_string(c) + "\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma " +
         std::to_string(gamma) + "\n";
-    return s.c_str();
 }
 
 const char* sites_header =
