@@ -49,8 +49,10 @@ struct input_options {
 // one), pymatgen JSON / JSON lines, an ASE SQLite database (*.db; id =
 // unique_id), any of these compressed (.gz .bz2 .xz .zst) or inside a .tar / .zip
 // (members by name), or a folder of them walked recursively in sorted order
-// (files of no known format are skipped). Files, compressed files and archive
-// members are read as streams, one record at a time. Throws xtalsieve::error when the
+// (files of no known format are skipped). Without --format the format comes
+// from the name, else from the content (SQLite magic; `data_` for CIF; an atom
+// count and a `Lattice=` line for extended XYZ). Files, compressed files and
+// archive members are read as streams, one record at a time. Throws xtalsieve::error when the
 // path cannot be opened at all; bad records come back with `error` set.
 std::unique_ptr<record_reader> open_input(const std::filesystem::path& path,
                                           const input_options& opt = {});
