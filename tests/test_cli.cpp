@@ -139,3 +139,27 @@ TEST(Cli, DisorderPolicies) {
     EXPECT_EQ(xs_test::run(base + " --disorder maybe 2>/dev/null"), 1);
     fs::remove_all(dir);
 }
+
+// A record over --max-record-mb is one failed row; the frames around it are predicted.
+TEST(Cli, RecordLimitOnTheCommandLine) {
+    const fs::path dir = scratch("record-limit");
+    const std::string frame = "2\nLattice=\"5.64 0 0 0 5.64 0 0 0 5.64\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"%s\n"
+                              "Na 0 0 0\nCl 2.82 2.82 2.82\n";
+    auto with = [&](const std::string& extra) {
+        std::string f = frame;
+        f.replace(f.find("%s"), 2, extra);
+        return f;
+    };
+    write(dir / "frames.xyz", with(" id=a") + with(" id=big note=" + std::string(1536 * 1024, 'x')) + with(" id=c"));
+    const std::string base = models_env() + cli() + " predict --model cgcnn/band-gap --input " + (dir / "frames.xyz").string() +
+                             " --output " + (dir / "out.csv").string();
+    EXPECT_EQ(xs_test::run(base + " --max-record-mb 1 2>/dev/null"), 3);
+    const auto t = xs_test::read_table(dir / "out.csv");
+    EXPECT_EQ(t.keys, (std::vector<std::string>{"a", "frames:1", "c"}));
+    EXPECT_FALSE(t.rows.at("a").at("band-gap").empty());
+    EXPECT_TRUE(t.rows.at("frames:1").at("band-gap").empty());
+    EXPECT_NE(xs_test::slurp(dir / "out.csv.errors.csv").find("larger than the limit of 1 MiB"), std::string::npos);
+    EXPECT_EQ(xs_test::run(base + " 2>/dev/null"), 0);  // the default limit (256 MiB) takes it
+    EXPECT_EQ(xs_test::run(base + " --max-record-mb 0 2>/dev/null"), 2);
+    fs::remove_all(dir);
+}

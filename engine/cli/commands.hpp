@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "xtalsieve/input.hpp"
 #include "xtalsieve/model.hpp"
 
 namespace xtalsieve::cli {
@@ -31,6 +32,11 @@ private:
 precision parse_precision(const std::string& s);
 // "cpu" (default) or "cuda[:N]".
 void parse_device(const std::string& s, model_options& m);
+
+// The input flags that predict and screen share.
+inline const std::vector<std::string> input_flags = {"format", "species", "select", "disorder", "max-record-mb"};
+// --format, --species A,B, --select key=value, --disorder, --max-record-mb N.
+input_options parse_input_options(const flags& f);
 
 int predict(const std::vector<std::string>& args);
 int convert(const std::vector<std::string>& args);

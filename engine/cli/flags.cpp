@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <sstream>
 
 #include "engine/cli/commands.hpp"
 
@@ -84,6 +85,24 @@ void parse_device(const std::string& s, model_options& m) {
         return;
     }
     throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
+}
+
+input_options parse_input_options(const flags& f) {
+    input_options o;
+    o.format = f.get("format");
+    o.select = f.get("select");
+    o.disorder = f.get("disorder", "error");
+    if (f.has("species")) {
+        std::stringstream ss(f.get("species"));
+        for (std::string x; std::getline(ss, x, ',');)
+            if (!x.empty()) o.species.push_back(x);
+    }
+    if (f.has("max-record-mb")) {
+        const long mb = f.integer("max-record-mb", 0);
+        if (mb <= 0 || mb > (1L << 20)) throw usage_error("--max-record-mb expects a size in MiB between 1 and 1048576");
+        o.max_record_bytes = static_cast<std::size_t>(mb) << 20;
+    }
+    return o;
 }
 
 precision parse_precision(const std::string& s) {

@@ -35,7 +35,8 @@ const char* usage =
     "  CIF (every data block), POSCAR/CONTCAR/*.vasp, extended XYZ (every frame), pymatgen JSON/JSON lines\n"
     "  (Structure, ComputedStructureEntry, lists, {\"entries\": [...]}), ASE SQLite *.db, CDVAE CSV (`cif` column).\n"
     "  Every file is read as a stream. input options: --format cif|poscar|extxyz|json|jsonl|db|csv,\n"
-    "  --species A,B,... (VASP 4 POSCAR), --select key=value (ASE db), --disorder error|skip|majority (CIF).\n"
+    "  --species A,B,... (VASP 4 POSCAR), --select key=value (ASE db), --disorder error|skip|majority (CIF),\n"
+    "  --max-record-mb N (a larger record is refused, default 256).\n"
     "--labels takes a CSV with an id or material_id column, or an ASE database and a column or key-value pair.\n"
     "Exit status: 0 all predicted, 3 some inputs failed (see FILE.errors.csv), 2 usage error.\n";
 

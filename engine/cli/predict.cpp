@@ -14,7 +14,9 @@
 namespace xtalsieve::cli {
 
 int predict(const std::vector<std::string>& args) {
-    const flags f(args, {"model", "input", "output", "atom-init", "threads", "batch-atoms", "format", "approx", "device", "species", "select", "disorder"});
+    std::vector<std::string> valued = {"model", "input", "output", "atom-init", "threads", "batch-atoms", "approx", "device"};
+    valued.insert(valued.end(), input_flags.begin(), input_flags.end());
+    const flags f(args, valued);
     const auto model_args = f.all("model");
     if (model_args.empty()) throw usage_error("at least one --model is required");
     const std::string input = f.required("input");
@@ -28,15 +30,7 @@ int predict(const std::vector<std::string>& args) {
     parse_device(f.get("device"), opt.model);
 
     predictor pred(load_models(model_args, f.get("atom-init")), opt);
-    input_options iopt;
-    iopt.format = f.get("format");
-    iopt.select = f.get("select");
-    iopt.disorder = f.get("disorder", "error");
-    if (f.has("species")) {
-        std::stringstream ss(f.get("species"));
-        for (std::string x; std::getline(ss, x, ',');)
-            if (!x.empty()) iopt.species.push_back(x);
-    }
+    const input_options iopt = parse_input_options(f);
     auto reader = open_input(input, iopt);
 
     std::ofstream file;

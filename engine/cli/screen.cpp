@@ -29,11 +29,11 @@ std::vector<std::string> words(const std::string& s) {
 }  // namespace
 
 int screen(const std::vector<std::string>& args, const std::string& command_line) {
-    const flags f(args,
-                  {"model", "ensemble", "input", "generate", "top", "objective", "where", "risk", "elements",
-                   "max-atoms", "spacegroups", "symprec", "labels", "out", "threads", "atom-init", "max-records",
-                   "checkpoint-seconds", "approx", "audit-exact", "repeat-to", "format", "species", "select", "disorder"},
-                  {"dedup", "all", "resume", "log-json", "no-progress"});
+    std::vector<std::string> valued = {"model", "ensemble", "input", "generate", "top", "objective", "where", "risk",
+                                       "elements", "max-atoms", "spacegroups", "symprec", "labels", "out", "threads",
+                                       "atom-init", "max-records", "checkpoint-seconds", "approx", "audit-exact", "repeat-to"};
+    valued.insert(valued.end(), input_flags.begin(), input_flags.end());
+    const flags f(args, valued, {"dedup", "all", "resume", "log-json", "no-progress"});
     screen_options o;
     o.models = f.all("model");
     for (const auto& e : f.all("ensemble")) {
@@ -89,14 +89,7 @@ int screen(const std::vector<std::string>& args, const std::string& command_line
     o.approximate = parse_precision(f.get("approx")) == precision::table;
     if (f.has("audit-exact")) o.audit_exact = number(f.get("audit-exact"), "--audit-exact");
     o.repeat_to = static_cast<std::size_t>(f.integer("repeat-to", 0));
-    o.input_opt.format = f.get("format");
-    o.input_opt.select = f.get("select");
-    o.input_opt.disorder = f.get("disorder", "error");
-    if (f.has("species")) {
-        std::stringstream ss(f.get("species"));
-        for (std::string x; std::getline(ss, x, ',');)
-            if (!x.empty()) o.input_opt.species.push_back(x);
-    }
+    o.input_opt = parse_input_options(f);
     o.command_line = command_line;
     const screen_counts c = run_screen(o);
     std::fprintf(stderr, "xtalsieve screen: %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",

@@ -191,7 +191,8 @@ screen_counts run_screen(const screen_options& opt) {
         for (const auto& c : checksums) fp += "|" + c;
         for (const auto& w : opt.where) fp += "|" + w.property + w.op + fmt(w.a) + fmt(w.b);
         for (const auto& e : opt.element_filters) fp += "|" + e;
-        fp += "|" + opt.input_opt.format + "|" + opt.input_opt.select + "|" + opt.input_opt.disorder;
+        fp += "|" + opt.input_opt.format + "|" + opt.input_opt.select + "|" + opt.input_opt.disorder + "|" +
+              std::to_string(opt.input_opt.max_record_bytes);
         for (const auto& sp : opt.input_opt.species) fp += "|" + sp;
         st.fingerprint = fp;
     }
