@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "fuzz/fuzz_support.hpp"
 #include "io/byte_stream.hpp"
 #include "io/record_streams.hpp"
 #include "xtalsieve/error.hpp"
@@ -15,16 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     xtalsieve::input_options opt;
     opt.max_record_bytes = (data[0] & 0x80) ? 256 : 1 << 20;
     const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
-    try {
-        auto in = xtalsieve::io::make_stream_reader(format, {xtalsieve::io::memory_stream(text), "fuzz", "fuzz"}, opt);
-        xtalsieve::record r;
-        while (in->next(r)) {
-            try {
-                xtalsieve::parse_record(r);
-            } catch (const xtalsieve::error&) {
-            }
-        }
-    } catch (const xtalsieve::error&) {
-    }
+    xs_fuzz::drain([&] {
+        return xtalsieve::io::make_stream_reader(format, {xtalsieve::io::memory_stream(text), "fuzz", "fuzz"}, opt);
+    });
     return 0;
 }

@@ -22,13 +22,11 @@ inline std::string temp_path(const std::string& name) {
     return dir + "/" + name;
 }
 
-// Every record of the file opened as `name`, parsed; errors are expected.
-inline void drain_file(const std::uint8_t* data, std::size_t size, const std::string& name,
-                       const xtalsieve::input_options& opt = {}) {
-    const std::string p = temp_path(name);
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+// Every record of a reader made by `open`, parsed; errors are expected.
+template <class Open>
+void drain(Open open) {
     try {
-        auto in = xtalsieve::open_input(p, opt);
+        auto in = open();
         xtalsieve::record r;
         while (in->next(r)) {
             try {
@@ -38,6 +36,14 @@ inline void drain_file(const std::uint8_t* data, std::size_t size, const std::st
         }
     } catch (const xtalsieve::error&) {
     }
+}
+
+// Every record of the bytes written to a file called `name`.
+inline void drain_file(const std::uint8_t* data, std::size_t size, const std::string& name,
+                       const xtalsieve::input_options& opt = {}) {
+    const std::string p = temp_path(name);
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    drain([&] { return xtalsieve::open_input(p, opt); });
 }
 
 }  // namespace xs_fuzz

@@ -21,11 +21,9 @@ bool data_header(std::string_view l, std::string& name) {
     return true;
 }
 
-class cif_stream_reader final : public record_reader {
+class cif_stream_reader final : public line_splitter {
 public:
-    cif_stream_reader(stream_source src, const input_options& opt)
-        : where_(std::move(src.where)), stem_(std::move(src.stem)), lines_(std::move(src.bytes), opt.max_record_bytes),
-          limit_(opt.max_record_bytes) {}
+    using line_splitter::line_splitter;
 
     bool next(record& r) override {
         if (done_) return false;
@@ -108,11 +106,7 @@ private:
         r.text = std::move(b.text);
     }
 
-    std::string where_, stem_;
-    line_stream lines_;
-    std::size_t limit_;
     block cur_, next_;
-    std::size_t index_ = 0;
     bool started_ = false, done_ = false, eof_ = false, in_text_ = false;
 };
 

@@ -34,10 +34,9 @@ bool still_quoted(std::string_view l, bool quoted) {
     return quoted;
 }
 
-class csv_stream_reader final : public record_reader {
+class csv_stream_reader final : public line_splitter {
 public:
-    csv_stream_reader(stream_source src, const input_options& opt)
-        : where_(std::move(src.where)), lines_(std::move(src.bytes), opt.max_record_bytes), limit_(opt.max_record_bytes) {
+    csv_stream_reader(stream_source src, const input_options& opt) : line_splitter(std::move(src), opt) {
         std::string text;
         std::size_t line = 0;
         std::vector<std::string> header;
@@ -116,12 +115,9 @@ private:
         return too_big ? got::too_big : got::record;
     }
 
-    std::string where_;
-    line_stream lines_;
-    std::size_t limit_;
     std::vector<std::string> fields_;
     int cif_col_ = -1, id_col_ = -1;
-    std::size_t n_cols_ = 0, index_ = 0;
+    std::size_t n_cols_ = 0;
     bool done_ = false;
 };
 

@@ -132,11 +132,9 @@ void json_record(record& r, const std::string& where, std::string text, const st
     r.text = std::move(text);
 }
 
-class jsonl_stream_reader final : public record_reader {
+class jsonl_stream_reader final : public line_splitter {
 public:
-    jsonl_stream_reader(stream_source src, const input_options& opt)
-        : where_(std::move(src.where)), stem_(std::move(src.stem)), lines_(std::move(src.bytes), opt.max_record_bytes),
-          limit_(opt.max_record_bytes) {}
+    using line_splitter::line_splitter;
 
     bool next(record& r) override {
         std::string_view l;
@@ -151,12 +149,6 @@ public:
         json_record(r, where_, std::string(l), stem_ + ":" + std::to_string(k), k, lines_.number());
         return true;
     }
-
-private:
-    std::string where_, stem_;
-    line_stream lines_;
-    std::size_t limit_;
-    std::size_t index_ = 0;
 };
 
 class json_doc_reader final : public record_reader {

@@ -16,6 +16,21 @@ struct stream_source {
     std::string stem;   // file name without extensions: the id of a lone record
 };
 
+// What every line-based splitter keeps: where the lines come from, the lines,
+// the byte limit per record, and the number of records handed out.
+class line_splitter : public record_reader {
+public:
+    line_splitter(stream_source src, const input_options& opt)
+        : where_(std::move(src.where)), stem_(std::move(src.stem)), lines_(std::move(src.bytes), opt.max_record_bytes),
+          limit_(opt.max_record_bytes) {}
+
+protected:
+    std::string where_, stem_;
+    line_stream lines_;
+    std::size_t limit_;
+    std::size_t index_ = 0;
+};
+
 // CIF: one record per data block (id = block name); a file with a single
 // block is one record with id = stem.
 std::unique_ptr<record_reader> make_cif_stream_reader(stream_source src, const input_options& opt);

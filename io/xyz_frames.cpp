@@ -11,11 +11,9 @@ namespace {
 
 constexpr long max_frame_atoms = 100000;
 
-class xyz_stream_reader final : public record_reader {
+class xyz_stream_reader final : public line_splitter {
 public:
-    xyz_stream_reader(stream_source src, const input_options& opt)
-        : where_(std::move(src.where)), stem_(std::move(src.stem)), lines_(std::move(src.bytes), opt.max_record_bytes),
-          limit_(opt.max_record_bytes) {}
+    using line_splitter::line_splitter;
 
     bool next(record& r) override {
         if (done_) return false;
@@ -77,10 +75,6 @@ public:
     }
 
 private:
-    std::string where_, stem_;
-    line_stream lines_;
-    std::size_t limit_;
-    std::size_t index_ = 0;
     bool done_ = false;
 };
 
