@@ -15,8 +15,8 @@ TEST(GoldenRandomCgcnn, ZipCheckpointsWithOtherSizesMatchPyTorch) {
     load_options lo;
     lo.atom_init = xs_test::shared_dir() / "data" / "cgcnn" / "atom_init.json";
     std::vector<model_weights> ws;
-    ws.push_back(load_weights(dir / "random-regression.pth.tar", lo));
-    ws.push_back(load_weights(dir / "random-classification.pth.tar", lo));
+    ws.push_back(load_weights(dir / "random-regression.pt", lo));
+    ws.push_back(load_weights(dir / "random-classification.pt", lo));
     EXPECT_EQ(ws[0].hparam("atom_fea_len"), 32);
     EXPECT_EQ(ws[0].hparam("n_conv"), 2);
     EXPECT_EQ(ws[0].hparam("h_fea_len"), 16);

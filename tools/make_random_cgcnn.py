@@ -2,6 +2,9 @@
 """Writes tests/data/random-cgcnn/: two CGCNN checkpoints with random weights
 and non-default sizes, saved by PyTorch's zip serialization (torch >= 1.6),
 and their predictions on the shared sample CIFs from tools/cgcnn_reference.py.
+They are named .pt (PyTorch's own extension; the loader takes any of .pth.tar,
+.pth, .pt) so that they are never mistaken for the official checkpoints,
+which stay in ../shared and are never committed.
 
     /usr/bin/python3 tools/make_random_cgcnn.py ../shared
 """
@@ -45,8 +48,8 @@ def save(path, a, n_conv, h, n_h, cls, mean, std, seed):
 def main():
     shared = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
-    reg = os.path.join(out_dir, "random-regression.pth.tar")
-    cls = os.path.join(out_dir, "random-classification.pth.tar")
+    reg = os.path.join(out_dir, "random-regression.pt")
+    cls = os.path.join(out_dir, "random-classification.pt")
     save(reg, 32, 2, 16, 3, False, -1.25, 0.75, 1)
     save(cls, 16, 3, 8, 2, True, 0.0, 1.0, 2)
     subprocess.check_call([sys.executable, os.path.join(here, "cgcnn_reference.py"), "--checkpoint", reg,
