@@ -1,19 +1,17 @@
-// libFuzzer target: extended XYZ frame splitting and parsing on any bytes.
+// libFuzzer target: extended XYZ on any bytes, split into frames by the
+// streaming reader and each frame parsed.
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
+#include <string>
 
-#include "xtalsieve/error.hpp"
-#include "xtalsieve/formats.hpp"
+#include "fuzz/fuzz_support.hpp"
+#include "io/byte_stream.hpp"
+#include "io/record_streams.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    std::vector<std::size_t> lines;
-    for (auto frame : xtalsieve::split_xyz_frames(std::string_view(reinterpret_cast<const char*>(data), size), lines)) {
-        try {
-            xtalsieve::extxyz_frame_id(frame);
-            xtalsieve::read_extxyz_frame(frame, "fuzz");
-        } catch (const xtalsieve::error&) {
-        }
-    }
+    std::string text(reinterpret_cast<const char*>(data), size);
+    xs_fuzz::drain([&] {
+        return xtalsieve::io::make_stream_reader("extxyz", {xtalsieve::io::memory_stream(std::move(text)), "fuzz", "fuzz"}, {});
+    });
     return 0;
 }

@@ -16,22 +16,56 @@ namespace {
 
 constexpr int max_atoms = 100000;
 
-class ase_db_reader final : public record_reader {
+// One read-only query on a database file. Both handles are released by the
+// destructor, and by the constructor when it fails (a failed open still
+// allocates the connection).
+class sqlite_query {
 public:
-    ase_db_reader(const std::filesystem::path& p, const std::string& select) : path_(p.string()) {
-        try {
-            open(select);
-        } catch (...) {  // the destructor does not run for a constructor that throws
+    sqlite_query(const std::string& path, const std::string& sql) {
+        std::string why;
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+            why = "cannot open SQLite database: " + std::string(sqlite3_errmsg(db_));
+        else if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
+            why = "not an ASE database (" + std::string(sqlite3_errmsg(db_)) + ")";
+        if (!why.empty()) {
             close();
-            throw;
+            throw error(path + ": " + why);
         }
     }
-    ~ase_db_reader() override { close(); }
+    ~sqlite_query() { close(); }
+    sqlite_query(const sqlite_query&) = delete;
+    sqlite_query& operator=(const sqlite_query&) = delete;
+
+    sqlite3* db() const { return db_; }
+    sqlite3_stmt* st() const { return st_; }
+
+private:
+    void close() {
+        if (st_) sqlite3_finalize(st_);
+        sqlite3_close(db_);
+    }
+
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* st_ = nullptr;
+};
+
+class ase_db_reader final : public record_reader {
+public:
+    ase_db_reader(const std::filesystem::path& p, const std::string& select)
+        : path_(p.string()),
+          q_(path_, "SELECT id, unique_id, numbers, positions, cell, pbc, key_value_pairs FROM systems ORDER BY id") {
+        if (const auto eq = select.find('='); eq != std::string::npos) {
+            key_ = select.substr(0, eq);
+            want_ = select.substr(eq + 1);
+        } else if (!select.empty()) {
+            throw error("--select expects key=value, got '" + select + "'");
+        }
+    }
 
     bool next(record& r) override {
         for (;;) {
             if (done_) return false;
-            const int rc = sqlite3_step(stmt_);
+            const int rc = sqlite3_step(q_.st());
             if (rc == SQLITE_DONE) return false;
             r = record{};
             r.source = path_;
@@ -42,13 +76,13 @@ public:
                 // rest of the table is this one bad record.
                 done_ = true;
                 r.id = "row " + std::to_string(r.index + 1);
-                r.error = path_ + " row " + std::to_string(r.index + 1) + ": " + sqlite3_errmsg(db_) +
+                r.error = path_ + " row " + std::to_string(r.index + 1) + ": " + sqlite3_errmsg(q_.db()) +
                           " (the rest of the database is not read)";
                 return true;
             }
-            const auto* uid = sqlite3_column_text(stmt_, 1);
-            r.id = uid ? reinterpret_cast<const char*>(uid) : "row " + std::to_string(sqlite3_column_int64(stmt_, 0));
-            const char* kvp = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, 6));
+            const auto* uid = sqlite3_column_text(q_.st(), 1);
+            r.id = uid ? reinterpret_cast<const char*>(uid) : "row " + std::to_string(sqlite3_column_int64(q_.st(), 0));
+            const char* kvp = reinterpret_cast<const char*>(sqlite3_column_text(q_.st(), 6));
             if (!key_.empty() && !matches(r.id, kvp)) continue;
             try {
                 r.parsed = std::make_shared<const structure>(row_structure(r.id));
@@ -60,30 +94,9 @@ public:
     }
 
 private:
-    void close() {
-        if (stmt_) sqlite3_finalize(stmt_);
-        if (db_) sqlite3_close(db_);  // also after a failed open, which still allocates the handle
-        stmt_ = nullptr;
-        db_ = nullptr;
-    }
-
-    void open(const std::string& select) {
-        if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
-            throw error(path_ + ": cannot open SQLite database: " + sqlite3_errmsg(db_));
-        const char* sql =
-            "SELECT id, unique_id, numbers, positions, cell, pbc, key_value_pairs FROM systems ORDER BY id";
-        if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw error(path_ + ": not an ASE database (" + sqlite3_errmsg(db_) + ")");
-        if (const auto eq = select.find('='); eq != std::string::npos) {
-            key_ = select.substr(0, eq);
-            want_ = select.substr(eq + 1);
-        } else if (!select.empty()) {
-            throw error("--select expects key=value, got '" + select + "'");
-        }
-    }
     bool matches(const std::string& uid, const char* kvp) const {
         if (key_ == "unique_id") return uid == want_;
-        if (key_ == "id") return std::to_string(sqlite3_column_int64(stmt_, 0)) == want_;
+        if (key_ == "id") return std::to_string(sqlite3_column_int64(q_.st(), 0)) == want_;
         if (!kvp) return false;
         try {
             const auto j = nlohmann::json::parse(kvp);
@@ -96,16 +109,16 @@ private:
     }
 
     structure row_structure(const std::string& id) const {
-        const int nb = sqlite3_column_bytes(stmt_, 2), pb = sqlite3_column_bytes(stmt_, 3), cb = sqlite3_column_bytes(stmt_, 4);
-        const void* nd = sqlite3_column_blob(stmt_, 2);
-        const void* pd = sqlite3_column_blob(stmt_, 3);
-        const void* cd = sqlite3_column_blob(stmt_, 4);
+        const int nb = sqlite3_column_bytes(q_.st(), 2), pb = sqlite3_column_bytes(q_.st(), 3), cb = sqlite3_column_bytes(q_.st(), 4);
+        const void* nd = sqlite3_column_blob(q_.st(), 2);
+        const void* pd = sqlite3_column_blob(q_.st(), 3);
+        const void* cd = sqlite3_column_blob(q_.st(), 4);
         if (nb <= 0 || nb % 4) throw error(id + ": numbers blob of " + std::to_string(nb) + " bytes (expected int32 values)");
         const int n = nb / 4;
         if (n > max_atoms) throw error(id + ": " + std::to_string(n) + " atoms is more than the limit of 100000");
         if (pb != n * 24) throw error(id + ": positions blob of " + std::to_string(pb) + " bytes, expected " + std::to_string(n * 24));
         if (cb != 72) throw error(id + ": cell blob of " + std::to_string(cb) + " bytes, expected 72");
-        if ((sqlite3_column_int(stmt_, 5) & 7) != 7) throw error(id + ": not periodic in every direction (pbc)");
+        if ((sqlite3_column_int(q_.st(), 5) & 7) != 7) throw error(id + ": not periodic in every direction (pbc)");
         structure s;
         s.id = id;
         double cell[9];
@@ -128,8 +141,7 @@ private:
     }
 
     std::string path_;
-    sqlite3* db_ = nullptr;
-    sqlite3_stmt* stmt_ = nullptr;
+    sqlite_query q_;
     std::string key_, want_;
     std::size_t index_ = 0;
     bool done_ = false;
@@ -147,25 +159,10 @@ bool is_sqlite(const std::filesystem::path& p) {
 std::unordered_map<std::string, double> ase_db_labels(const std::filesystem::path& p, const std::string& key) {
     static const char* columns[] = {"energy", "free_energy", "fmax", "smax", "volume", "mass", "charge", "magmom", "natoms"};
     const bool is_column = std::find(std::begin(columns), std::end(columns), key) != std::end(columns);
-    sqlite3* db = nullptr;
-    sqlite3_stmt* st = nullptr;
-    auto done = [&] {
-        if (st) sqlite3_finalize(st);
-        sqlite3_close(db);
-    };
     const std::string where = p.string();
-    if (sqlite3_open_v2(where.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-        const std::string why = sqlite3_errmsg(db);
-        done();
-        throw error(where + ": cannot open SQLite database: " + why);
-    }
     // The column name comes from a fixed list, never from the user's text.
-    const std::string sql = std::string("SELECT unique_id, ") + (is_column ? key : "key_value_pairs") + " FROM systems";
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-        const std::string why = sqlite3_errmsg(db);
-        done();
-        throw error(where + ": not an ASE database (" + why + ")");
-    }
+    const sqlite_query q(where, std::string("SELECT unique_id, ") + (is_column ? key : "key_value_pairs") + " FROM systems");
+    sqlite3_stmt* st = q.st();
     std::unordered_map<std::string, double> out;
     bool seen = false;
     int rc;
@@ -191,9 +188,7 @@ std::unordered_map<std::string, double> ase_db_labels(const std::filesystem::pat
         }
         if (std::isfinite(v)) out[reinterpret_cast<const char*>(uid)] = v;
     }
-    const std::string why = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
-    done();
-    if (!why.empty()) throw error(where + ": " + why + " while reading labels");
+    if (rc != SQLITE_DONE) throw error(where + ": " + sqlite3_errmsg(q.db()) + " while reading labels");
     if (!seen) throw error(where + ": no row has a value for '" + key + "' (a systems column or key-value pair)");
     return out;
 }

@@ -7,20 +7,6 @@ namespace xtalsieve::io {
 
 namespace {
 
-// A line "data_NAME" (leading blanks allowed); the name up to whitespace.
-bool data_header(std::string_view l, std::string& name) {
-    const std::size_t b = l.find_first_not_of(" \t");
-    if (b == std::string_view::npos || l.size() - b <= 5) return false;
-    static constexpr char tag[] = "data";
-    for (int k = 0; k < 4; ++k)
-        if ((l[b + k] | 0x20) != tag[k]) return false;
-    if (l[b + 4] != '_') return false;
-    std::string_view n = l.substr(b + 5);
-    n = n.substr(0, n.find_first_of(" \t\r"));
-    name.assign(n);
-    return true;
-}
-
 class cif_stream_reader final : public line_splitter {
 public:
     using line_splitter::line_splitter;
@@ -74,7 +60,7 @@ private:
         while (lines_.next(l)) {
             bool header = false;
             if (!l.empty() && l[0] == ';') in_text_ = !in_text_;
-            else if (!in_text_) header = data_header(l, name);
+            else if (!in_text_) header = cif_data_header(l, name);
             if (header && cur_.header) {
                 next_.header = true;
                 next_.name = name;
@@ -111,6 +97,20 @@ private:
 };
 
 }  // namespace
+
+// A line "data_NAME" (leading blanks allowed); the name up to whitespace.
+bool cif_data_header(std::string_view l, std::string& name) {
+    const std::size_t b = l.find_first_not_of(" \t");
+    if (b == std::string_view::npos || l.size() - b <= 5) return false;
+    static constexpr char tag[] = "data";
+    for (int k = 0; k < 4; ++k)
+        if ((l[b + k] | 0x20) != tag[k]) return false;
+    if (l[b + 4] != '_') return false;
+    std::string_view n = l.substr(b + 5);
+    n = n.substr(0, n.find_first_of(" \t\r"));
+    name.assign(n);
+    return true;
+}
 
 std::unique_ptr<record_reader> make_cif_stream_reader(stream_source src, const input_options& opt) {
     return std::make_unique<cif_stream_reader>(std::move(src), opt);

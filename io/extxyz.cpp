@@ -85,37 +85,6 @@ std::string extxyz_frame_id(std::string_view frame) {
     return {};
 }
 
-std::vector<std::string_view> split_xyz_frames(std::string_view text, std::vector<std::size_t>& lines) {
-    std::vector<std::string_view> frames;
-    lines.clear();
-    std::size_t pos = 0, line = 1;
-    while (pos < text.size()) {
-        const std::size_t start = pos, start_line = line;
-        std::string_view first = line_at(text, pos);
-        ++line;
-        if (first.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line between frames
-        long n = -1;
-        std::string_view t = first.substr(first.find_first_not_of(" \t"));
-        t = t.substr(0, t.find_first_of(" \t"));
-        const auto r = std::from_chars(t.data(), t.data() + t.size(), n);
-        if (r.ec != std::errc() || r.ptr != t.data() + t.size() || n < 0) {
-            // Without a count the frame boundaries are lost: the rest of the
-            // file is one bad record, reported when parsed.
-            frames.push_back(text.substr(start));
-            lines.push_back(start_line);
-            break;
-        }
-        // Skip the comment line and n atom lines (bounded by the text).
-        for (long k = 0; k < n + 1 && pos < text.size(); ++k) {
-            line_at(text, pos);
-            ++line;
-        }
-        frames.push_back(text.substr(start, std::min(pos, text.size()) - start));
-        lines.push_back(start_line);
-    }
-    return frames;
-}
-
 structure read_extxyz_frame(std::string_view frame, const std::string& id) {
     std::size_t pos = 0;
     const std::string_view count_line = line_at(frame, pos);

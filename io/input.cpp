@@ -79,7 +79,7 @@ std::string sniff_format(std::string_view head) {
         if (!first.empty() && first[0] != '#') break;
         first = {};
     }
-    if (first.size() > 5 && lower(std::string(first.substr(0, 5))) == "data_") return "cif";
+    if (std::string name; io::cif_data_header(first, name)) return "cif";
     const std::size_t digits = first.find_first_not_of("0123456789");
     if (digits > 0 && !first.empty() && (digits == std::string_view::npos || first.find_first_not_of(" \t\r", digits) == std::string_view::npos) &&
         pos < head.size() && next_line().find("Lattice=") != std::string_view::npos)

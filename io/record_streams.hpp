@@ -31,6 +31,10 @@ protected:
     std::size_t index_ = 0;
 };
 
+// A line "data_NAME" (leading blanks allowed) opens a CIF data block; the
+// name runs up to whitespace.
+bool cif_data_header(std::string_view line, std::string& name);
+
 // CIF: one record per data block (id = block name); a file with a single
 // block is one record with id = stem.
 std::unique_ptr<record_reader> make_cif_stream_reader(stream_source src, const input_options& opt);

@@ -10,14 +10,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-    fs::path d = fs::temp_directory_path() / ("xtalsieve-test-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
-std::string cli() { return XS_CLI_PATH; }
+using xs_test::cli;
+using xs_test::scratch;
 std::string models_env() { return "XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " "; }
 
 void write(const fs::path& p, const std::string& text) {

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <map>
 
+#include "io/byte_stream.hpp"
+#include "io/record_streams.hpp"
 #include "test_support.hpp"
 #include "xtalsieve/formats.hpp"
 #include "xtalsieve/input.hpp"
@@ -101,15 +103,16 @@ TEST(Readers, ExtxyzHeaderGrammar) {
         "2\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1.5 pbc=\"T T T\" id=first\n"
         "Na 0 0 0 0.1 0.2 0.3\nCl 2 2 2 0 0 0\n"
         "1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3 config_type={bulk crystal}\nCu 0 0 0\n";
-    std::vector<std::size_t> lines;
-    const auto frames = split_xyz_frames(two_frames, lines);
+    auto in = io::make_stream_reader("extxyz", {io::memory_stream(two_frames), "two.xyz", "two"}, {});
+    std::vector<record> frames;
+    for (record r; in->next(r);) frames.push_back(r);
     ASSERT_EQ(frames.size(), 2u);
-    EXPECT_EQ(lines[1], 5u);
-    EXPECT_EQ(extxyz_frame_id(frames[0]), "first");
-    EXPECT_EQ(extxyz_frame_id(frames[1]), "");
-    structure a = read_extxyz_frame(frames[0], "f0");
+    EXPECT_EQ(frames[1].line, 5u);
+    EXPECT_EQ(extxyz_frame_id(frames[0].text), "first");
+    EXPECT_EQ(extxyz_frame_id(frames[1].text), "");
+    structure a = read_extxyz_frame(frames[0].text, "f0");
     EXPECT_DOUBLE_EQ(a.frac[1][0], 0.5);
-    structure b = read_extxyz_frame(frames[1], "f1");
+    structure b = read_extxyz_frame(frames[1].text, "f1");
     EXPECT_EQ(b.numbers, (std::vector<int>{29}));
     EXPECT_THROW(read_extxyz_frame("1\npbc=\"T T F\" Lattice=\"3 0 0 0 3 0 0 0 3\"\nCu 0 0 0\n", "x"), error);
 }

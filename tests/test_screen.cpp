@@ -18,15 +18,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-    fs::path d = fs::temp_directory_path() / ("xtalsieve-screen-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
+using xs_test::cli;
+using xs_test::scratch;
 
 std::string env() { return "XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " "; }
-std::string cli() { return XS_CLI_PATH; }
 std::string perov() { return (xs_test::shared_dir() / "data" / "perov_5" / "val.csv").string(); }
 
 nlohmann::json summary(const fs::path& d) { return nlohmann::json::parse(xs_test::slurp(d / "summary.json")); }

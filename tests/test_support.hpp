@@ -1,5 +1,7 @@
 // Helpers shared by the test files.
 #pragma once
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,17 @@ namespace xs_test {
 inline std::filesystem::path shared_dir() { return XS_SHARED_DIR; }
 inline std::filesystem::path data_dir() { return XS_TEST_DATA_DIR; }
 inline std::filesystem::path pretrained_dir() { return shared_dir() / "data" / "cgcnn" / "pre-trained"; }
+
+// An empty folder for one test, removed first if a run left it behind.
+inline std::filesystem::path scratch(const std::string& name) {
+    std::filesystem::path d = std::filesystem::temp_directory_path() / ("xtalsieve-test-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+}
+
+// The xtalsieve executable under test.
+inline std::string cli() { return XS_CLI_PATH; }
 
 inline std::string slurp(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);

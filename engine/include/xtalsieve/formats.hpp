@@ -26,10 +26,6 @@ structure read_extxyz_frame(std::string_view frame, const std::string& id);
 // The value of an id / material_id / unique_id key in a frame's header; "" if none.
 std::string extxyz_frame_id(std::string_view frame);
 
-// Splits multi-frame extended XYZ text into frames (each starting with its
-// atom-count line); `lines[i]` is the 1-based line where frame i starts.
-// A count that runs past the end yields a last, truncated frame (reported
-// when it is parsed).
-std::vector<std::string_view> split_xyz_frames(std::string_view text, std::vector<std::size_t>& lines);
+// Multi-frame files are split into frames by open_input (one record each).
 
 }  // namespace xtalsieve
