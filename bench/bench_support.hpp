@@ -5,12 +5,32 @@
 #include <string>
 #include <vector>
 
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+
+#include "engine/cpu/isa.hpp"
 #include "xtalsieve/elements.hpp"
 #include "xtalsieve/graph.hpp"
 #include "xtalsieve/input.hpp"
 #include "xtalsieve/weights.hpp"
 
 namespace xs_bench {
+
+// Every figure names its machine: the CPU model and the kernel path that ran
+// (XTALSIEVE_ISA=avx512|avx2|portable forces one), in the benchmark context.
+inline const bool context_registered = [] {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line, model = "unknown";
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0) {
+            model = line.substr(line.find(':') + 2);
+            break;
+        }
+    benchmark::AddCustomContext("cpu_model", model);
+    benchmark::AddCustomContext("isa_path", xtalsieve::cpu::isa_name(xtalsieve::cpu::resolve_isa("")));
+    return true;
+}();
 
 inline std::filesystem::path shared() { return XS_SHARED_DIR; }
 inline std::filesystem::path perov_csv() { return shared() / "data" / "perov_5" / "val.csv"; }

@@ -3,7 +3,7 @@
 # Idempotent: when every package is already present it only checks and exits.
 set -eu
 PKGS="cmake make g++ pkg-config ca-certificates \
- libdnnl-dev ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers libtbb-dev libeigen3-dev libsymspg-dev libroaring-dev \
+ libhwy-dev libcli11-dev libtbb-dev libeigen3-dev libsymspg-dev libroaring-dev \
  nlohmann-json3-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev \
  libgtest-dev libbenchmark-dev \
  python3-scipy python3-sklearn python3-pil chromium fonts-dejavu-core"

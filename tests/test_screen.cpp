@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/cpu/isa.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -152,8 +153,16 @@ TEST(Screen, GeneratorFeedsTheScreen) {
     fs::remove_all(d);
 }
 
-TEST(SlowScreen, KillAndResumeGivesIdenticalResults) {
-    const fs::path d = scratch("resume");
+// On every instruction-set path this CPU has: a resumed run's batches start
+// elsewhere, so this also checks that predictions do not depend on the batch.
+class SlowScreen : public ::testing::TestWithParam<xtalsieve::cpu::isa> {};
+
+INSTANTIATE_TEST_SUITE_P(SlowIsa, SlowScreen, ::testing::ValuesIn(xtalsieve::cpu::supported_isas()),
+                         [](const auto& info) { return std::string(xtalsieve::cpu::isa_name(info.param)); });
+
+TEST_P(SlowScreen, KillAndResumeGivesIdenticalResults) {
+    const fs::path d = scratch(std::string("resume-") + xtalsieve::cpu::isa_name(GetParam()));
+    const auto env = [&] { return ::env() + "XTALSIEVE_ISA=" + xtalsieve::cpu::isa_name(GetParam()) + " "; };
     // --dedup makes the run slow enough (spglib) to be killed part-way.
     const std::string args = " screen --model cgcnn/formation-energy-per-atom --dedup --all --top 50 --threads 1 --no-progress"
                              " --checkpoint-seconds 0.3 --labels " + perov() + ":heat_ref --input " + perov() + " --out ";

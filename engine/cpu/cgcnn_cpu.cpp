@@ -6,25 +6,32 @@
 #include <string>
 #include <vector>
 
-#include "engine/cpu/cgcnn_kernels.hpp"
-#include "engine/cpu/dnnl_matmul.hpp"
-#include "engine/cpu/vec_math.hpp"
+#include "engine/cpu/isa.hpp"
+#include "engine/cpu/kernels.hpp"
 #include "xtalsieve/error.hpp"
 
 namespace xtalsieve::cpu {
 
 namespace {
 
+// A PyTorch weight [n, k] transposed to the kernels' [k, n].
+std::vector<float> transpose(const std::vector<float>& w, int n, int k) {
+    std::vector<float> t(w.size());
+    for (int o = 0; o < n; ++o)
+        for (int i = 0; i < k; ++i) t[static_cast<std::size_t>(i) * n + o] = w[static_cast<std::size_t>(o) * k + i];
+    return t;
+}
+
 struct layer_state {
-    std::unique_ptr<matmul_f32> pq;   // v -> [W_self v + bias | W_nbr v]
+    std::vector<float> w_pq_t, b_pq;   // v -> [W_self v + bias | W_nbr v]: [A, 4A], [4A]
     std::vector<float> w_bond_t;       // [41, 2A]
     std::vector<float> table;          // approximate mode: [table_rows, 2A]
 };
 
 class cgcnn_cpu final : public model {
 public:
-    cgcnn_cpu(std::shared_ptr<const cgcnn::params> p, precision mode)
-        : p_(std::move(p)), conv_(select_conv_kernel()), mode_(mode) {
+    cgcnn_cpu(std::shared_ptr<const cgcnn::params> p, precision mode, std::string_view isa_req)
+        : p_(std::move(p)), k_(kernels(resolve_isa(isa_req))), mode_(mode) {
         const int A = p_->A;
         for (const cgcnn::conv_layer& c : p_->convs) {
             layer_state L;
@@ -32,7 +39,8 @@ public:
             w.insert(w.end(), c.w_nbr.begin(), c.w_nbr.end());
             std::vector<float> b(c.bias);
             b.resize(4 * A, 0.0f);
-            L.pq = std::make_unique<matmul_f32>(A, 4 * A, w.data(), b.data());
+            L.w_pq_t = transpose(w, 4 * A, A);
+            L.b_pq = std::move(b);
             L.w_bond_t.resize(static_cast<std::size_t>(cgcnn::n_gaussians) * 2 * A);
             for (int o = 0; o < 2 * A; ++o)
                 for (int k = 0; k < cgcnn::n_gaussians; ++k)
@@ -56,6 +64,9 @@ public:
             }
             layers_.push_back(std::move(L));
         }
+        w_fc_t_ = transpose(p_->w_fc, p_->H, A);
+        for (const auto& w : p_->w_h) w_h_t_.push_back(transpose(w, p_->H, p_->H));
+        w_out_t_ = transpose(p_->w_out, p_->n_out, p_->H);
     }
 
     const std::string& name() const override { return p_->name; }
@@ -91,39 +102,45 @@ public:
         next_.resize(v_.size());
         pq_.resize(static_cast<std::size_t>(N) * 4 * A);
         for (std::size_t l = 0; l < layers_.size(); ++l) {
-            layers_[l].pq->run(v_.data(), N, pq_.data());
+            gemm_args g{v_.data(), N, A, layers_[l].w_pq_t.data(), layers_[l].b_pq.data(), pq_.data(), 4 * A, A, 4 * A};
+            k_.gemm(g);
             conv_args a{pq_.data(), v_.data(), batch.nbr_idx.data(), win_.data(), layers_[l].w_bond_t.data(),
                         p.convs[l].bn2_scale.data(), p.convs[l].bn2_shift.data(), next_.data(), N, M, A,
                         layers_[l].table.empty() ? nullptr : layers_[l].table.data()};
-            conv_(a);
+            k_.conv(a);
             v_.swap(next_);
         }
         head(batch, out);
     }
 
 private:
-    // Mean pooling and the fully connected head, per structure.
+    // Mean pooling and the fully connected head, all structures of the batch
+    // at once: each structure is one row of every product (rows independent).
     void head(const graph_batch& batch, std::span<double> out) {
         const cgcnn::params& p = *p_;
         const int A = p.A, H = p.H;
-        std::vector<float> pooled(A), h(H), h2(H);
-        for (std::size_t s = 0; s < batch.n_structures(); ++s) {
+        const auto S = static_cast<std::int64_t>(batch.n_structures());
+        pooled_.assign(static_cast<std::size_t>(S) * A, 0.0f);
+        for (std::int64_t s = 0; s < S; ++s) {
             const auto lo = batch.offsets[s], hi = batch.offsets[s + 1];
-            std::fill(pooled.begin(), pooled.end(), 0.0f);
+            float* ps = &pooled_[s * A];
             for (auto i = lo; i < hi; ++i)
-                for (int a = 0; a < A; ++a) pooled[a] += v_[i * A + a];
-            for (int a = 0; a < A; ++a) pooled[a] = softplus(pooled[a] / static_cast<float>(hi - lo));
-            dense(p.w_fc.data(), p.b_fc.data(), pooled.data(), A, H, h.data());
-            for (std::size_t l = 0; l < p.w_h.size(); ++l) {
-                dense(p.w_h[l].data(), p.b_h[l].data(), h.data(), H, H, h2.data());
-                h.swap(h2);
-            }
-            float o[2] = {0, 0};
-            for (int k = 0; k < p.n_out; ++k) {
-                float acc = p.b_out[k];
-                for (int q = 0; q < H; ++q) acc += p.w_out[k * H + q] * h[q];
-                o[k] = acc;
-            }
+                for (int a = 0; a < A; ++a) ps[a] += v_[i * A + a];
+            const float n = static_cast<float>(hi - lo);
+            for (int a = 0; a < A; ++a) ps[a] /= n;
+        }
+        k_.softplus(pooled_.data(), S * A);
+        h_.resize(static_cast<std::size_t>(S) * H);
+        h2_.resize(h_.size());
+        k_.gemm({pooled_.data(), S, A, w_fc_t_.data(), p.b_fc.data(), h_.data(), H, A, H, true});
+        for (std::size_t l = 0; l < w_h_t_.size(); ++l) {
+            k_.gemm({h_.data(), S, H, w_h_t_[l].data(), p.b_h[l].data(), h2_.data(), H, H, H, true});
+            h_.swap(h2_);
+        }
+        o_.resize(static_cast<std::size_t>(S) * p.n_out);
+        k_.gemm({h_.data(), S, H, w_out_t_.data(), p.b_out.data(), o_.data(), p.n_out, H, p.n_out, false});
+        for (std::int64_t s = 0; s < S; ++s) {
+            const float* o = &o_[s * p.n_out];
             if (p.classification) {
                 // exp(log_softmax(o))[1]
                 const double m = std::max(o[0], o[1]);
@@ -135,27 +152,20 @@ private:
         }
     }
 
-    // y = softplus(W x + b), W [n_out, n_in].
-    static void dense(const float* w, const float* b, const float* x, int n_in, int n_out, float* y) {
-        for (int o = 0; o < n_out; ++o) {
-            float acc = b[o];
-            for (int k = 0; k < n_in; ++k) acc += w[o * n_in + k] * x[k];
-            y[o] = softplus(acc);
-        }
-    }
-
     std::shared_ptr<const cgcnn::params> p_;
-    conv_fn conv_;
+    const kernel_table& k_;
     precision mode_;
     std::vector<layer_state> layers_;
-    std::vector<float> v_, next_, pq_;
+    std::vector<float> w_fc_t_, w_out_t_;
+    std::vector<std::vector<float>> w_h_t_;
+    std::vector<float> v_, next_, pq_, pooled_, h_, h2_, o_;
     std::vector<gauss_win> win_;
 };
 
 }  // namespace
 
-std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p, precision mode) {
-    return std::make_unique<cgcnn_cpu>(std::move(p), mode);
+std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p, precision mode, std::string_view isa) {
+    return std::make_unique<cgcnn_cpu>(std::move(p), mode, isa);
 }
 
 }  // namespace xtalsieve::cpu

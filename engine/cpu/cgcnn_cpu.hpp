@@ -2,12 +2,15 @@
 // is compared with.
 #pragma once
 #include <memory>
+#include <string_view>
 
 #include "engine/models/cgcnn_params.hpp"
 #include "xtalsieve/model.hpp"
 
 namespace xtalsieve::cpu {
 
-std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p, precision mode = precision::exact);
+// isa: see isa.hpp (empty: XTALSIEVE_ISA, else the best path).
+std::unique_ptr<model> make_cgcnn(std::shared_ptr<const cgcnn::params> p, precision mode = precision::exact,
+                                  std::string_view isa = {});
 
 }  // namespace xtalsieve::cpu

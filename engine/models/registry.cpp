@@ -16,7 +16,7 @@ std::unique_ptr<model> make_cgcnn_model(const model_weights& w, const model_opti
     auto p = std::make_shared<const cgcnn::params>(cgcnn::prepare(w));
     if (opt.device == device_kind::cuda)
         throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
-    return cpu::make_cgcnn(std::move(p), opt.mode);
+    return cpu::make_cgcnn(std::move(p), opt.mode, opt.isa);
 }
 
 struct entry {

@@ -1,4 +1,4 @@
-#include "engine/cpu/cgcnn_kernels.hpp"
+#include "engine/cpu/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -24,22 +24,6 @@ void make_gauss_window(double d, gauss_win& win) {
         g *= ratio;
         ratio *= step;
     }
-}
-
-conv_fn select_conv_kernel(const char** name) {
-    __builtin_cpu_init();
-    const char* n = "generic";
-    conv_fn f = &isa_generic::conv;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl")) {
-        n = "avx512";
-        f = &isa_avx512::conv;
-    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        n = "avx2";
-        f = &isa_avx2::conv;
-    }
-    if (name) *name = n;
-    return f;
 }
 
 }  // namespace xtalsieve::cpu

@@ -1,2 +1,0 @@
-#define XS_ISA_NS isa_generic
-#include "engine/cpu/cgcnn_conv.inc"
