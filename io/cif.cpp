@@ -453,6 +453,10 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
 
     structure s;
     s.id = id;
+    // Neither sites nor a cell: a publication or profile block, not a structure.
+    if (!b.get("_atom_site_fract_x") && !b.get("_atom_site_cartn_x") && !b.get("_cell_length_a"))
+        throw error(id + ": missing atom sites and cell (no _atom_site_fract_x/y/z, no _cell_length_a): not a "
+                         "structure block");
     const double a = required_number(b, "_cell_length_a", id);
     const double bl = required_number(b, "_cell_length_b", id);
     const double c = required_number(b, "_cell_length_c", id);
@@ -482,6 +486,44 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
         if (ok) {
             ops = std::move(parsed);
             break;
+        }
+    }
+    if (ops.empty()) {
+        // A modulated structure in superspace notation (x1 ... x4): the average
+        // 3-D structure, from the first three coordinates of each operation.
+        // Where those involve x4 the average is not a 3-D space group: refused.
+        if (const auto v = b.get("_space_group_symop_ssg_operation_algebraic")) {
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                std::string t(v[i]);
+                std::vector<std::string> comps(1);
+                for (char ch : t) {
+                    if (ch == ',') comps.emplace_back();
+                    else comps.back() += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                }
+                if (comps.size() < 4)
+                    throw error(id + ": superspace operation '" + t + "' has fewer than four coordinates");
+                std::string three;
+                for (int k = 0; k < 3; ++k) {
+                    const std::string& c = comps[k];
+                    for (std::size_t q = 0; q < c.size(); ++q) {
+                        if (c[q] == 'x' && q + 1 < c.size() && c[q + 1] >= '1' && c[q + 1] <= '9') {
+                            if (c[q + 1] > '3')
+                                throw error(id + ": superspace operation '" + t +
+                                            "' mixes the internal coordinate into x, y, z: no average 3-D structure");
+                            three += static_cast<char>('x' + (c[q + 1] - '1'));
+                            ++q;
+                        } else {
+                            three += c[q];
+                        }
+                    }
+                    if (k < 2) three += ',';
+                }
+                symop op;
+                if (!parse_symop(three, op)) throw error(id + ": cannot read superspace operation '" + t + "'");
+                ops.push_back(op);
+            }
+            if (!ops.empty())
+                s.warnings.push_back("modulated structure (superspace operations): the average 3-D structure was used");
         }
     }
     if (ops.empty()) {
@@ -544,8 +586,10 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
     for (std::size_t i = 0; i < n; ++i) {
         const std::string_view sym = types ? types[i] : labels[i];
         if (sym.substr(0, 2) == "OH") continue;  // pymatgen drops hydroxyl labels
-        const int z = element_from_label(sym);
-        if (z == 0) throw error(id + ": unknown element '" + std::string(sym) + "' at site " + std::to_string(i + 1));
+        const int z = types ? element_from_type_symbol(sym) : element_from_label(sym);
+        if (z == 0)
+            throw error(id + ": unknown element " + std::string(types ? "type symbol" : "label") + " '" +
+                        std::string(sym) + "' at site " + std::to_string(i + 1));
         vec3 p;
         const column* cols[3] = {&fx, &fy, &fz};
         for (int k = 0; k < 3; ++k) {

@@ -1,6 +1,9 @@
 #include "xtalsieve/input.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
 #include <fstream>
 #include <string>
 
@@ -275,7 +278,52 @@ private:
 
 }  // namespace
 
-// Stamps the per-run options on every record, whatever reader made it.
+// The ids handed out so far, as 64-bit hashes in an open-addressing table
+// (8 bytes per slot, at most half full: about 16 bytes per candidate, so ten
+// million candidates cost 160 MB at most; no id strings are kept). Two ids
+// whose FNV-1a hashes collide would be taken for a repeat: for 10^7 ids that
+// happens with probability about 3e-6.
+class id_registry {
+public:
+    // True when h was new (and is now recorded).
+    bool insert(std::uint64_t h) {
+        if (h == 0) h = 1;  // 0 marks an empty slot
+        if (2 * (used_ + 1) > slots_.size()) grow();
+        if (!place(slots_, h)) return false;
+        ++used_;
+        return true;
+    }
+    static std::uint64_t hash(std::string_view s) {
+        std::uint64_t h = 1469598103934665603ull;
+        for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+        return h ^ (h >> 29);
+    }
+
+private:
+    static bool place(std::vector<std::uint64_t>& t, std::uint64_t h) {
+        const std::size_t mask = t.size() - 1;
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+            if (t[i] == h) return false;
+            if (t[i] == 0) {
+                t[i] = h;
+                return true;
+            }
+        }
+    }
+    void grow() {
+        std::vector<std::uint64_t> n(std::max<std::size_t>(1024, slots_.size() * 2), 0);
+        for (std::uint64_t h : slots_)
+            if (h) place(n, h);
+        slots_.swap(n);
+    }
+    std::vector<std::uint64_t> slots_;
+    std::size_t used_ = 0;
+};
+
+// Stamps the per-run options on every record, whatever reader made it, and
+// keeps ids unique within the run: a repeated id (two files both named
+// POSCAR, IUCr files whose only block is data_I ...) becomes id#2, id#3, ...
+// in stream order, with a warning on the record.
 class options_reader final : public record_reader {
 public:
     options_reader(std::unique_ptr<record_reader> in, input_options opt) : in_(std::move(in)), opt_(std::move(opt)) {}
@@ -283,12 +331,22 @@ public:
         if (!in_->next(r)) return false;
         r.disorder = opt_.disorder;
         if (r.species.empty()) r.species = opt_.species;
+        if (!r.non_structure && !ids_.insert(id_registry::hash(r.id))) {
+            const std::string base = r.id;
+            int& k = repeats_[base];
+            if (k == 0) k = 1;
+            do r.id = base + "#" + std::to_string(++k);
+            while (!ids_.insert(id_registry::hash(r.id)));
+            r.warnings.push_back("id '" + base + "' repeats an earlier candidate's id: renamed " + r.id);
+        }
         return true;
     }
 
 private:
     std::unique_ptr<record_reader> in_;
     input_options opt_;
+    id_registry ids_;
+    std::unordered_map<std::string, int> repeats_;  // only ids that repeated
 };
 
 std::unique_ptr<record_reader> open_input_unstamped(const fs::path& path, const input_options& opt) {

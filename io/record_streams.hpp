@@ -35,8 +35,9 @@ protected:
 // name runs up to whitespace.
 bool cif_data_header(std::string_view line, std::string& name);
 
-// CIF: one record per data block (id = block name); a file with a single
-// block is one record with id = stem.
+// CIF: one record per structure data block: id = stem when the file has one
+// structure block, `<stem>:<block>` when it has several; blocks without atom
+// sites come back marked non_structure (see cif_blocks.cpp).
 std::unique_ptr<record_reader> make_cif_stream_reader(stream_source src, const input_options& opt);
 
 // Extended XYZ: one record per frame (id from `id=` in the comment line, else stem:frame).

@@ -73,8 +73,11 @@ TEST(GoldenReaders, EveryCompressionFilterAsAFileAndAsATar) {
     std::map<std::string, int> per_file;
     pred.run(*in, [&](const prediction& p) {
         ASSERT_TRUE(p.error.empty()) << p.source << ": " << p.error;
-        ASSERT_EQ(ref.rows.count(p.id), 1u) << p.id << " from " << p.source;
-        EXPECT_NEAR(p.values[0], ref.num(p.id, "band-gap"), 1e-4) << p.id << " from " << p.source;
+        // Every archive holds the same files: later copies are renamed id#2, ...
+        const std::string id = p.id.substr(0, p.id.find('#'));
+        ASSERT_EQ(ref.rows.count(id), 1u) << p.id << " from " << p.source;
+        EXPECT_EQ(p.warnings.size(), id == p.id ? 0u : 1u) << p.id;
+        EXPECT_NEAR(p.values[0], ref.num(id, "band-gap"), 1e-4) << p.id << " from " << p.source;
         ++per_file[fs::path(p.source.substr(0, p.source.find('!'))).filename().string()];
     });
     for (const filter& f : filters) {

@@ -143,9 +143,9 @@ TEST(Streams, CifBlocksIncludingHeadersInsideTextFields) {
                              "DATA_Two\n" + block + "data_three\n" + block;
     const auto recs = read_all("cif", text);
     ASSERT_EQ(recs.size(), 3u);
-    EXPECT_EQ(recs[0].id, "one");
-    EXPECT_EQ(recs[1].id, "Two");
-    EXPECT_EQ(recs[2].id, "three");
+    EXPECT_EQ(recs[0].id, "mem:one");
+    EXPECT_EQ(recs[1].id, "mem:Two");
+    EXPECT_EQ(recs[2].id, "mem:three");
     EXPECT_EQ(recs[0].line, 2u);
     EXPECT_EQ(recs[1].line, 20u);
     for (const auto& r : recs) EXPECT_EQ(parse_record(r).size(), 2u) << r.id;

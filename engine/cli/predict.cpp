@@ -46,9 +46,13 @@ int predict(const std::vector<std::string>& args) {
     *out << "id";
     for (const auto& n : pred.model_names()) *out << ',' << csv_field(n);
     *out << '\n';
-    std::size_t n_ok = 0, n_failed = 0, n_skipped = 0;
+    std::size_t n_ok = 0, n_failed = 0, n_skipped = 0, n_non_structure = 0;
     std::string line;
     pred.run(*reader, [&](const prediction& p) {
+        if (p.non_structure) {  // a CIF block without atom sites: no row
+            ++n_non_structure;
+            return;
+        }
         line = csv_field(p.id);
         if (!p.filtered.empty()) {
             line.append(pred.model_names().size(), ',');
@@ -77,8 +81,10 @@ int predict(const std::vector<std::string>& args) {
     out->flush();
     if (!*out) throw error((output.empty() ? std::string("stdout") : output) + ": write failed");
     if (!errors_path.empty() && !errors.is_open()) std::filesystem::remove(errors_path);
-    std::fprintf(stderr, "xtalsieve predict: %zu predicted, %zu skipped, %zu failed%s\n", n_ok, n_skipped, n_failed,
+    std::fprintf(stderr, "xtalsieve predict: %zu predicted, %zu skipped, %zu failed%s", n_ok, n_skipped, n_failed,
                  n_failed && !errors_path.empty() ? (" (see " + errors_path + ")").c_str() : "");
+    if (n_non_structure) std::fprintf(stderr, "; %zu CIF blocks without atom sites ignored", n_non_structure);
+    std::fputc('\n', stderr);
     return n_failed ? 3 : 0;
 }
 

@@ -61,16 +61,29 @@ double pauling_electronegativity(int z) {
     return table[z - 1].x;
 }
 
-int element_from_label(std::string_view sym) {
-    // pymatgen's CifParser._parse_symbol: water labels, then the first two
-    // letters title-cased, then the first letter, then a leading [A-Z][a-z]*.
-    if (sym.empty()) return 0;
+namespace {
+
+// pymatgen's special labels (CifParser._parse_symbol), matched as prefixes.
+int special_label(std::string_view sym) {
     for (auto [prefix, el] : {std::pair{"Hw", "H"}, {"Ow", "O"}, {"Wat", "O"}, {"wat", "O"}, {"NO3", "N"}})
         if (sym.substr(0, std::string_view(prefix).size()) == prefix) return atomic_number(el);
-    if (sym.size() >= 2 && std::isalpha(static_cast<unsigned char>(sym[0])) &&
-        std::isalpha(static_cast<unsigned char>(sym[1])))
+    return 0;
+}
+
+bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
+int element_from_label(std::string_view sym) {
+    // pymatgen's CifParser._parse_symbol: special labels, then the first two
+    // letters title-cased, then the first letter, then a leading [A-Z][a-z]*.
+    // The table holds all 118 elements, so a real symbol is never cut short
+    // ("Og" is oganesson, not oxygen).
+    if (sym.empty()) return 0;
+    if (int z = special_label(sym)) return z;
+    if (sym.size() >= 2 && is_alpha(sym[0]) && is_alpha(sym[1]))
         if (int z = atomic_number(sym.substr(0, 2))) return z;
-    if (std::isalpha(static_cast<unsigned char>(sym[0])))
+    if (is_alpha(sym[0]))
         if (int z = atomic_number(sym.substr(0, 1))) return z;
     std::size_t i = sym[0] == 'w' ? 1 : 0;
     if (i < sym.size() && std::isupper(static_cast<unsigned char>(sym[i]))) {
@@ -79,6 +92,18 @@ int element_from_label(std::string_view sym) {
         return atomic_number(sym.substr(i, j - i));
     }
     return 0;
+}
+
+int element_from_type_symbol(std::string_view sym) {
+    if (int z = special_label(sym)) return z;
+    std::size_t n = 0;
+    while (n < sym.size() && is_alpha(sym[n])) ++n;
+    if (n == 0 || n > 2) return 0;
+    // What follows the letters may only be an oxidation state or a count.
+    for (std::size_t k = n; k < sym.size(); ++k)
+        if (!std::isdigit(static_cast<unsigned char>(sym[k])) && sym[k] != '+' && sym[k] != '-' && sym[k] != '.')
+            return 0;
+    return atomic_number(sym.substr(0, n));
 }
 
 }  // namespace xtalsieve

@@ -13,6 +13,7 @@
 #include <span>
 
 #include "xtalsieve/cif.hpp"
+#include "xtalsieve/elements.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/graph.hpp"
 
@@ -84,7 +85,7 @@ struct predictor::impl {
         };
         const auto t0 = clock_type::now();
         for (item& it : c) {
-            if (!it.out.error.empty() || !it.out.filtered.empty() || it.out.skipped) continue;
+            if (!it.out.error.empty() || !it.out.filtered.empty() || it.out.skipped || it.out.non_structure) continue;
             if (!members.empty() && batch.n_atoms() + it.graph.n_atoms > opt.batch_atoms) flush();
             it.out.values.assign(ms.size(), 0.0);
             batch.append(it.graph);
@@ -100,6 +101,11 @@ struct predictor::impl {
         it.out.index = it.rec.index;
         it.out.line = it.rec.line;
         if (it.out.skipped) return;
+        it.out.warnings = std::move(it.rec.warnings);
+        if (it.rec.non_structure) {
+            it.out.non_structure = true;
+            return;
+        }
         if (!it.rec.error.empty()) {
             it.out.error = it.rec.error;
             return;
@@ -110,6 +116,7 @@ struct predictor::impl {
             const auto t1 = clock_type::now();
             parse_ns += ns_since(t0);
             it.out.n_atoms = static_cast<int>(s.size());
+            it.out.warnings.insert(it.out.warnings.end(), s.warnings.begin(), s.warnings.end());
             it.out.elements = s.numbers;
             std::sort(it.out.elements.begin(), it.out.elements.end());
             it.out.elements.erase(std::unique(it.out.elements.begin(), it.out.elements.end()), it.out.elements.end());
@@ -137,8 +144,8 @@ struct predictor::impl {
         for (int z : numbers)
             for (const auto& w : weights)
                 if (z < 0 || static_cast<std::size_t>(z) >= w.atom_init_known.size() || !w.atom_init_known[z])
-                    throw error(id + ": element Z=" + std::to_string(z) +
-                                " has no features in the element table of model " + w.name);
+                    throw error(id + ": element " + std::string(element_symbol(z)) + " (Z=" + std::to_string(z) +
+                                ") has no embedding in model " + w.name + " (not in its element table)");
     }
 };
 
@@ -212,7 +219,7 @@ void predictor::run(record_reader& in, const std::function<void(const prediction
                         const auto t0 = clock_type::now();
                         for (const item& it : *c) {
                             ++impl_->records;
-                            if (it.out.skipped || !it.out.filtered.empty()) {
+                            if (it.out.skipped || !it.out.filtered.empty() || it.out.non_structure) {
                             } else if (it.out.error.empty()) {
                                 ++impl_->structures;
                                 impl_->atoms += static_cast<std::uint64_t>(it.out.n_atoms);

@@ -307,6 +307,11 @@ screen_counts run_screen(const screen_options& opt) {
     std::vector<double> mean(props.size()), sd(props.size());
     pred.run(cap, [&](const prediction& p) {
         if (p.skipped) return;
+        if (p.non_structure) {
+            ++st.non_structure_blocks;
+            roaring_bitmap_add(st.processed, static_cast<std::uint32_t>(p.seq));
+            return;
+        }
         ++st.inputs;
         for (int z : p.elements) screen_state::mark(st.element_index, z, static_cast<std::uint32_t>(p.seq));
         roaring_bitmap_add(st.processed, static_cast<std::uint32_t>(p.seq));
@@ -407,7 +412,8 @@ screen_counts run_screen(const screen_options& opt) {
     sj["models"] = checksums;
     sj["objective"] = {{"property", props[obj].name}, {"direction", opt.maximize ? "max" : "min"}, {"risk", opt.risk}};
     sj["counts"] = {{"inputs", st.inputs},       {"scored", st.scored}, {"filtered", st.filtered},
-                    {"duplicate", st.duplicate}, {"failed", st.failed}};
+                    {"duplicate", st.duplicate}, {"failed", st.failed},
+                    {"non_structure_blocks", st.non_structure_blocks}};
     sj["accounting_ok"] = st.scored + st.filtered + st.duplicate + st.failed == st.inputs;
     // Counts read off the CRoaring bitmaps: candidates each filter removed,
     // and how many parsed candidates contain each element.
@@ -455,7 +461,7 @@ screen_counts run_screen(const screen_options& opt) {
         auto again = open_stream();
         capped cap2(*again, opt.max_records ? opt.max_records : static_cast<std::size_t>(-1));
         exact.run(cap2, [&](const prediction& p) {
-            if (p.skipped || !p.error.empty()) return;
+            if (p.skipped || p.non_structure || !p.error.empty()) return;
             double s = 0;
             for (auto k : props[obj].members) s += p.values[k];
             a.push_back(audit_approx[p.seq]);

@@ -75,7 +75,7 @@ screen_state::~screen_state() {
 void screen_state::save(const std::filesystem::path& file) const {
     nlohmann::json j;
     j["fingerprint"] = fingerprint;
-    j["counts"] = {inputs, scored, filtered, duplicate, failed};
+    j["counts"] = {inputs, scored, filtered, duplicate, failed, non_structure_blocks};
     for (const auto& [k, b] : filtered_by) j["filtered_by"][k] = to_bytes(b);
     for (const auto& [z, b] : element_index) j["element_index"][std::to_string(z)] = to_bytes(b);
     auto& t = j["top"] = nlohmann::json::array();
@@ -123,6 +123,7 @@ void screen_state::load(const std::filesystem::path& file) {
         fingerprint = j.at("fingerprint");
         const auto c = j.at("counts");
         inputs = c[0], scored = c[1], filtered = c[2], duplicate = c[3], failed = c[4];
+        non_structure_blocks = c.size() > 5 ? c[5].get<std::uint64_t>() : 0;
         free_all(filtered_by);
         free_all(element_index);
         if (j.contains("filtered_by"))

@@ -32,6 +32,7 @@ struct screen_entry {
 struct screen_state {
     std::string fingerprint;  // refuses a resume with other options
     std::uint64_t inputs = 0, scored = 0, filtered = 0, duplicate = 0, failed = 0;
+    std::uint64_t non_structure_blocks = 0;  // CIF blocks without atom sites: not inputs
     // CRoaring bitmaps over stream positions (owned): the candidates each
     // filter removed, and the element index (atomic number -> candidates
     // containing it, over every parsed candidate).

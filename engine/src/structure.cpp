@@ -43,6 +43,7 @@ void sort_by_electronegativity(structure& s) {
     structure out;
     out.id = s.id;
     out.lattice = s.lattice;
+    out.warnings = std::move(s.warnings);
     out.frac.reserve(s.size());
     out.numbers.reserve(s.size());
     for (std::size_t i : order) {

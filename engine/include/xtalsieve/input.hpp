@@ -22,6 +22,12 @@ struct record {
     std::vector<std::string> species;  // POSCAR without a symbols line: the species, in order
     std::shared_ptr<const structure> parsed;  // format "parsed": read from a database, no text
     std::string disorder = "error";            // CIF partial occupancy: error | skip | majority
+    // A CIF data block without atom sites (data_global, publication or
+    // powder-profile blocks of a multi-block file): not a candidate and not a
+    // failure; counted apart (summary.json: non_structure_blocks).
+    bool non_structure = false;
+    // Notes from reading that do not stop the record (a renamed duplicate id ...).
+    std::vector<std::string> warnings;
 };
 
 // A stream of records. Not thread-safe: one reader per stream.

@@ -45,6 +45,8 @@ struct prediction {
     std::string key;              // de-duplication key, when predict_options::key is set
     std::vector<int> elements;    // distinct atomic numbers, ascending (parsed records)
     bool skipped = false;         // predict_options::skip said so: nothing else is set
+    bool non_structure = false;   // a CIF block without atom sites: no prediction, not a failure
+    std::vector<std::string> warnings;  // why the result may be suspect (it is still the model's)
 };
 
 // Time spent per stage, summed over worker threads (nanoseconds), and counts.

@@ -14,7 +14,10 @@ struct structure {
     std::string id;                 // candidate id (file stem, material_id, block name ...)
     std::array<vec3, 3> lattice{};  // lattice[i] = i-th lattice vector (a, b, c), Cartesian, Å
     std::vector<vec3> frac;         // fractional coordinates, one per site
-    std::vector<int> numbers;       // atomic number of each site (1 ... 103)
+    std::vector<int> numbers;       // atomic number of each site (1 ... 118)
+    // Notes from the reader that do not stop the structure (for example, a
+    // modulated structure reduced to its average); reported with its results.
+    std::vector<std::string> warnings;
 
     std::size_t size() const { return numbers.size(); }
 };
