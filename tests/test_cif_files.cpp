@@ -235,3 +235,29 @@ TEST(GoldenCifFiles, AnElementWithoutEmbeddingIsAPerRecordErrorNamingElementAndM
     EXPECT_NE(r.errors.at("c_xx").find("unknown element type symbol 'Xx'"), std::string::npos) << r.errors.at("c_xx");
     fs::remove_all(d);
 }
+
+TEST(GoldenCifFiles, ResultsNameTheFormulaAndSizeOfEachCandidate) {
+    const fs::path d = xs_test::scratch("formula");
+    const auto sample = xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression";
+    ASSERT_EQ(xs_test::run("XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " " + xs_test::cli() +
+                           " screen --model cgcnn/band-gap --input " + sample.string() + " --labels " +
+                           (xs_test::shared_dir() / "data" / "cgcnn" / "reference" / "sample-regression.csv").string() +
+                           ":band-gap --all --top 5 --no-progress --out " + (d / "out").string() + " >/dev/null 2>&1"),
+              0);
+    const auto want = xs_test::read_table(xs_test::data_dir() / "sample-formulas.csv");  // pymatgen's
+    const auto all = xs_test::read_table(d / "out" / "all.csv");
+    ASSERT_EQ(all.keys.size(), 10u);
+    for (const auto& id : all.keys) {
+        EXPECT_EQ(all.rows.at(id).at("formula"), want.rows.at(id).at("formula")) << id;
+        EXPECT_EQ(all.rows.at(id).at("natoms"), want.rows.at(id).at("natoms")) << id;
+        EXPECT_EQ(all.rows.at(id).at("warnings"), "") << id;
+    }
+    const auto top = xs_test::read_table(d / "out" / "top.csv");
+    ASSERT_EQ(top.header[2], "formula");
+    ASSERT_EQ(top.header[3], "natoms");
+    for (const auto& [rank, row] : top.rows) EXPECT_EQ(row.at("formula"), want.rows.at(row.at("id")).at("formula"));
+    const std::string html = xs_test::slurp(d / "out" / "report.html");
+    EXPECT_NE(html.find("<th>formula</th>"), std::string::npos);
+    EXPECT_NE(html.find("<title>1507756 (BaTiO3)</title>"), std::string::npos);  // parity-plot tooltip
+    fs::remove_all(d);
+}

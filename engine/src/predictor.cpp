@@ -13,6 +13,7 @@
 #include <span>
 
 #include "xtalsieve/cif.hpp"
+#include "xtalsieve/composition.hpp"
 #include "xtalsieve/elements.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/graph.hpp"
@@ -116,6 +117,7 @@ struct predictor::impl {
             const auto t1 = clock_type::now();
             parse_ns += ns_since(t0);
             it.out.n_atoms = static_cast<int>(s.size());
+            it.out.formula = reduced_formula(s.numbers);
             it.out.warnings.insert(it.out.warnings.end(), s.warnings.begin(), s.warnings.end());
             it.out.elements = s.numbers;
             std::sort(it.out.elements.begin(), it.out.elements.end());

@@ -79,7 +79,8 @@ std::string parity_plot(const report_data& d) {
          num(f.py(hi)) + "\" stroke=\"#999\" stroke-dasharray=\"4\"/>";
     for (std::size_t i = 0; i < d.parity_pred.size(); ++i)
         s += "<circle cx=\"" + num(f.px(d.parity_true[i])) + "\" cy=\"" + num(f.py(d.parity_pred[i])) +
-             "\" r=\"1.8\" fill=\"#1f77b4\" fill-opacity=\"0.5\"/>";
+             "\" r=\"1.8\" fill=\"#1f77b4\" fill-opacity=\"0.5\">" +
+             (i < d.parity_label.size() ? "<title>" + esc(d.parity_label[i]) + "</title>" : std::string()) + "</circle>";
     return s + "</svg>";
 }
 

@@ -13,6 +13,7 @@ struct report_data {
     std::vector<std::pair<std::string, std::vector<double>>> thresholds;  // label -> values (constraint lines)
     std::vector<double> distribution;             // objective predictions (a sample)
     std::vector<double> parity_pred, parity_true; // labelled candidates (a sample)
+    std::vector<std::string> parity_label;        // their tooltips ("id (formula)"), may be shorter
     std::vector<std::pair<double, double>> recall_curve;  // (k, recall@k)
     std::vector<std::string> table_header;
     std::vector<std::vector<std::string>> table_rows;

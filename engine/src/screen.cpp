@@ -35,6 +35,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 constexpr std::size_t report_sample = 100000;  // predictions kept for the report's histogram
+constexpr std::size_t parity_cap = 20000;      // labelled points drawn in the parity plot
 
 // A property: one model, or the mean and spread of an ensemble.
 struct property {
@@ -115,6 +116,12 @@ std::unordered_map<std::string, double> load_labels(const std::string& spec, std
 }
 
 std::string fmt(double x) { return csv_number(x); }
+
+std::string join_warnings(const std::vector<std::string>& w) {
+    std::string out;
+    for (const auto& x : w) out += (out.empty() ? "" : "; ") + x;
+    return out;
+}
 
 }  // namespace
 
@@ -230,13 +237,13 @@ screen_counts run_screen(const screen_options& opt) {
         if (!opt.resume || keep == 0) f << header;
         return f;
     };
-    std::string header = "id";
+    std::string header = "id,formula,natoms";
     for (const auto& p : props) {
         header += "," + csv_field(p.name);
         if (p.members.size() > 1) header += "," + csv_field(p.name + "_std");
     }
     std::ofstream all;
-    if (opt.write_all) all = open_out(dir / "all.csv", st.all_csv_bytes, header + ",source,record\n");
+    if (opt.write_all) all = open_out(dir / "all.csv", st.all_csv_bytes, header + ",warnings,source,record\n");
     std::ofstream errs = open_out(dir / "errors.csv", st.errors_csv_bytes, "id,status,source,reason\n");
 
     const bool better_max = opt.maximize;
@@ -337,18 +344,21 @@ screen_counts run_screen(const screen_options& opt) {
                 sd[i] = std::sqrt(s2 / n);
             }
             const double score = mean[obj] + (opt.maximize ? -opt.risk : opt.risk) * sd[obj];
+            const std::string warnings = join_warnings(p.warnings);
+            if (!p.warnings.empty()) ++st.warned;
             if (all.is_open()) {
-                all << csv_field(p.id);
+                all << csv_field(p.id) << ',' << csv_field(p.formula) << ',' << p.n_atoms;
                 for (std::size_t i = 0; i < props.size(); ++i) {
                     all << ',' << fmt(mean[i]);
                     if (props[i].members.size() > 1) all << ',' << fmt(sd[i]);
                 }
-                all << ',' << csv_field(p.source) << ',' << p.index << '\n';
+                all << ',' << csv_field(warnings) << ',' << csv_field(p.source) << ',' << p.index << '\n';
             }
             if (auto it = labels.find(p.id); it != labels.end()) {
                 st.lab_pred.push_back(mean[obj]);
                 st.lab_true.push_back(it->second);
                 st.lab_score.push_back(score);
+                if (st.lab_label.size() < parity_cap) st.lab_label.push_back(p.id + " (" + p.formula + ")");
             }
             if (st.sample.size() < report_sample) st.sample.push_back(mean[obj]);
             if (opt.audit_exact > 0 && audited(p.seq)) audit_approx[p.seq] = mean[obj];
@@ -365,7 +375,7 @@ screen_counts run_screen(const screen_options& opt) {
             }
             if (ok) {
                 ++st.scored;
-                screen_entry e{p.seq, p.id, p.source, p.index, score, mean, sd};
+                screen_entry e{p.seq, p.id, p.source, p.index, score, mean, sd, p.formula, p.n_atoms, warnings};
                 if (heap.size() < opt.top) {
                     heap.push_back(std::move(e));
                     std::push_heap(heap.begin(), heap.end(), heap_cmp);
@@ -393,15 +403,16 @@ screen_counts run_screen(const screen_options& opt) {
     // top.csv
     {
         std::ofstream top(dir / "top.csv", std::ios::binary | std::ios::trunc);
-        top << "rank," << header << ",score,source,record\n";
+        top << "rank," << header << ",score,warnings,source,record\n";
         for (std::size_t r = 0; r < heap.size(); ++r) {
             const auto& e = heap[r];
-            top << r + 1 << ',' << csv_field(e.id);
+            top << r + 1 << ',' << csv_field(e.id) << ',' << csv_field(e.formula) << ',' << e.natoms;
             for (std::size_t i = 0; i < props.size(); ++i) {
                 top << ',' << fmt(e.values[i]);
                 if (props[i].members.size() > 1) top << ',' << fmt(e.stds[i]);
             }
-            top << ',' << fmt(e.score) << ',' << csv_field(e.source) << ',' << e.index << '\n';
+            top << ',' << fmt(e.score) << ',' << csv_field(e.warnings) << ',' << csv_field(e.source) << ',' << e.index
+                << '\n';
         }
     }
 
@@ -413,7 +424,7 @@ screen_counts run_screen(const screen_options& opt) {
     sj["objective"] = {{"property", props[obj].name}, {"direction", opt.maximize ? "max" : "min"}, {"risk", opt.risk}};
     sj["counts"] = {{"inputs", st.inputs},       {"scored", st.scored}, {"filtered", st.filtered},
                     {"duplicate", st.duplicate}, {"failed", st.failed},
-                    {"non_structure_blocks", st.non_structure_blocks}};
+                    {"non_structure_blocks", st.non_structure_blocks}, {"with_warnings", st.warned}};
     sj["accounting_ok"] = st.scored + st.filtered + st.duplicate + st.failed == st.inputs;
     // Counts read off the CRoaring bitmaps: candidates each filter removed,
     // and how many parsed candidates contain each element.
@@ -443,9 +454,10 @@ screen_counts run_screen(const screen_options& opt) {
         m["r2"] = nan_null(r2_score(st.lab_pred, st.lab_true));
         if (props[obj].classifier) m["roc_auc"] = nan_null(roc_auc(st.lab_pred, st.lab_true));
         sj["metrics"] = m;
-        const std::size_t cap = std::min<std::size_t>(n, 20000);
+        const std::size_t cap = std::min<std::size_t>(n, parity_cap);
         rd.parity_pred.assign(st.lab_pred.begin(), st.lab_pred.begin() + static_cast<std::ptrdiff_t>(cap));
         rd.parity_true.assign(st.lab_true.begin(), st.lab_true.begin() + static_cast<std::ptrdiff_t>(cap));
+        rd.parity_label.assign(st.lab_label.begin(), st.lab_label.begin() + static_cast<std::ptrdiff_t>(std::min(cap, st.lab_label.size())));
         for (double k = 1; k <= static_cast<double>(n); k *= 1.25)
             rd.recall_curve.emplace_back(std::floor(k), recall_at_k(st.lab_score, st.lab_true, static_cast<std::size_t>(k), opt.maximize));
     }
@@ -499,11 +511,11 @@ screen_counts run_screen(const screen_options& opt) {
             if (opt.where[c].op == "between") v.push_back(opt.where[c].b);
             rd.thresholds.emplace_back(opt.where[c].property + " " + opt.where[c].op, v);
         }
-    rd.table_header = {"rank", "id"};
+    rd.table_header = {"rank", "id", "formula", "natoms"};
     for (const auto& p : props) rd.table_header.push_back(p.name);
     rd.table_header.push_back("score");
     for (std::size_t r = 0; r < heap.size(); ++r) {
-        std::vector<std::string> row = {std::to_string(r + 1), heap[r].id};
+        std::vector<std::string> row = {std::to_string(r + 1), heap[r].id, heap[r].formula, std::to_string(heap[r].natoms)};
         for (std::size_t i = 0; i < props.size(); ++i)
             row.push_back(fmt(heap[r].values[i]) + (props[i].members.size() > 1 ? " ± " + fmt(heap[r].stds[i]) : ""));
         row.push_back(fmt(heap[r].score));

@@ -75,14 +75,16 @@ screen_state::~screen_state() {
 void screen_state::save(const std::filesystem::path& file) const {
     nlohmann::json j;
     j["fingerprint"] = fingerprint;
-    j["counts"] = {inputs, scored, filtered, duplicate, failed, non_structure_blocks};
+    j["counts"] = {inputs, scored, filtered, duplicate, failed, non_structure_blocks, warned};
     for (const auto& [k, b] : filtered_by) j["filtered_by"][k] = to_bytes(b);
     for (const auto& [z, b] : element_index) j["element_index"][std::to_string(z)] = to_bytes(b);
     auto& t = j["top"] = nlohmann::json::array();
-    for (const auto& e : top) t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds});
+    for (const auto& e : top)
+        t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds, e.formula, e.natoms, e.warnings});
     j["lab_pred"] = lab_pred;
     j["lab_true"] = lab_true;
     j["lab_score"] = lab_score;
+    j["lab_label"] = lab_label;
     j["seen_keys"] = seen_keys;
     j["bytes"] = {all_csv_bytes, errors_csv_bytes};
     j["sample"] = sample;
@@ -124,6 +126,7 @@ void screen_state::load(const std::filesystem::path& file) {
         const auto c = j.at("counts");
         inputs = c[0], scored = c[1], filtered = c[2], duplicate = c[3], failed = c[4];
         non_structure_blocks = c.size() > 5 ? c[5].get<std::uint64_t>() : 0;
+        warned = c.size() > 6 ? c[6].get<std::uint64_t>() : 0;
         free_all(filtered_by);
         free_all(element_index);
         if (j.contains("filtered_by"))
@@ -133,10 +136,13 @@ void screen_state::load(const std::filesystem::path& file) {
                 element_index[std::stoi(k)] = from_bytes(v.get<std::vector<std::uint8_t>>());
         top.clear();
         for (const auto& e : j.at("top"))
-            top.push_back({e[0], e[1], e[2], e[3], e[4], e[5].get<std::vector<double>>(), e[6].get<std::vector<double>>()});
+            top.push_back({e[0], e[1], e[2], e[3], e[4], e[5].get<std::vector<double>>(), e[6].get<std::vector<double>>(),
+                           e.size() > 7 ? e[7].get<std::string>() : "", e.size() > 8 ? e[8].get<int>() : 0,
+                           e.size() > 9 ? e[9].get<std::string>() : ""});
         lab_pred = j.at("lab_pred").get<std::vector<double>>();
         lab_true = j.at("lab_true").get<std::vector<double>>();
         lab_score = j.at("lab_score").get<std::vector<double>>();
+        lab_label = j.value("lab_label", std::vector<std::string>{});
         seen_keys = j.at("seen_keys").get<std::map<std::string, std::string>>();
         all_csv_bytes = j.at("bytes")[0];
         errors_csv_bytes = j.at("bytes")[1];

@@ -27,12 +27,16 @@ struct screen_entry {
     double score = 0;
     std::vector<double> values;  // per property: mean
     std::vector<double> stds;    // per property: std (0 for single models)
+    std::string formula;         // reduced formula
+    int natoms = 0;
+    std::string warnings;        // "; "-joined, empty when none
 };
 
 struct screen_state {
     std::string fingerprint;  // refuses a resume with other options
     std::uint64_t inputs = 0, scored = 0, filtered = 0, duplicate = 0, failed = 0;
     std::uint64_t non_structure_blocks = 0;  // CIF blocks without atom sites: not inputs
+    std::uint64_t warned = 0;                // predicted candidates that carry warnings
     // CRoaring bitmaps over stream positions (owned): the candidates each
     // filter removed, and the element index (atomic number -> candidates
     // containing it, over every parsed candidate).
@@ -41,6 +45,7 @@ struct screen_state {
     std::vector<screen_entry> top;                  // unordered heap contents
     std::vector<double> lab_pred, lab_true;         // labelled, scored candidates in input order
     std::vector<double> lab_score;                  // ranking score of those
+    std::vector<std::string> lab_label;             // "id (formula)" of the first labelled ones (parity tooltips)
     std::map<std::string, std::string> seen_keys;   // de-duplication key -> first id
     std::uint64_t all_csv_bytes = 0, errors_csv_bytes = 0;
     std::vector<double> sample;                     // objective predictions for the report

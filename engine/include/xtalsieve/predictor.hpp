@@ -39,6 +39,7 @@ struct prediction {
     std::size_t index = 0;        // record number within source
     std::size_t line = 0;
     int n_atoms = 0;
+    std::string formula;          // reduced formula (pymatgen's convention), when parsed
     std::vector<double> values;   // one per model, in model order; empty when failed or filtered
     std::string error;            // non-empty: why this record has no prediction
     std::string filtered;         // non-empty: the prefilter's reason (no inference ran)
