@@ -261,3 +261,68 @@ TEST(GoldenCifFiles, ResultsNameTheFormulaAndSizeOfEachCandidate) {
     EXPECT_NE(html.find("<title>1507756 (BaTiO3)</title>"), std::string::npos);  // parity-plot tooltip
     fs::remove_all(d);
 }
+
+namespace {
+
+std::string cubic_cif(double a, const std::string& sites) {
+    return "data_x\n_cell_length_a " + std::to_string(a) + "\n_cell_length_b " + std::to_string(a) +
+           "\n_cell_length_c " + std::to_string(a) +
+           "\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n"
+           "_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n" + sites;
+}
+
+}  // namespace
+
+TEST(GoldenCifFiles, SuspiciousStructuresAreFlaggedNotRefused) {
+    const fs::path d = xs_test::scratch("suspicious");
+    write(d / "in" / "a_isolated.cif", cubic_cif(20.0, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+    write(d / "in" / "b_overlap.cif", cubic_cif(5.64, "Na1 Na 0 0 0\nCl1 Cl 0.05 0 0\n"));
+    write(d / "in" / "c_dense.cif", cubic_cif(1.0, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+    write(d / "in" / "d_nacl.cif", cubic_cif(5.64, "Na1 Na 0 0 0\nNa2 Na 0 0.5 0.5\nNa3 Na 0.5 0 0.5\nNa4 Na 0.5 0.5 0\n"
+                                               "Cl1 Cl 0.5 0 0\nCl2 Cl 0 0.5 0\nCl3 Cl 0 0 0.5\nCl4 Cl 0.5 0.5 0.5\n"));
+    const result r = predict_path(d / "in");
+    ASSERT_TRUE(r.errors.empty()) << r.errors.begin()->second;
+    ASSERT_EQ(r.values.size(), 4u);
+    auto has = [&](const std::string& id, const std::string& what) {
+        for (const auto& w : r.warnings.at(id))
+            if (w.find(what) != std::string::npos) return true;
+        return false;
+    };
+    EXPECT_TRUE(has("a_isolated", "no neighbour within 8 A"));
+    EXPECT_TRUE(has("a_isolated", "volume per atom 4e+03 A^3 outside 1-200"));
+    EXPECT_TRUE(has("b_overlap", "closer than 0.5 A"));
+    EXPECT_TRUE(has("c_dense", "volume per atom 0.5 A^3 outside 1-200"));
+    EXPECT_TRUE(r.warnings.at("d_nacl").empty());
+    for (const auto& [id, v] : r.values) EXPECT_TRUE(std::isfinite(v[0])) << id;
+    fs::remove_all(d);
+}
+
+// One pathological cell must not exhaust memory in a long stream: the
+// neighbour search refuses cells whose density would need millions of images.
+TEST(GoldenCifFiles, PathologicallyDenseCellsFailFastUnderAMemoryCap) {
+    const fs::path d = xs_test::scratch("dense");
+    for (int k = 0; k < 20; ++k) {
+        const std::string n = std::to_string(100 + k);
+        write(d / "in" / ("tiny" + n + ".cif"), cubic_cif(0.1, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+        write(d / "in" / ("salt" + n + ".cif"), cubic_cif(5.64 + 0.01 * k, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+    }
+    // 1.5 GB of address space: enough for the program, not for one 0.1 Å cell
+    // searched in full (280 MB each, several in flight).
+    const int rc = xs_test::run("ulimit -v 1500000; XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " " +
+                                xs_test::cli() + " predict --model cgcnn/band-gap --threads 2 --input " +
+                                (d / "in").string() + " --output " + (d / "out.csv").string() + " 2>" +
+                                (d / "log.txt").string());
+    EXPECT_EQ(rc, 3) << xs_test::slurp(d / "log.txt");  // some inputs failed, the run finished
+    const auto out = xs_test::read_table(d / "out.csv");
+    ASSERT_EQ(out.keys.size(), 40u);
+    int predicted = 0;
+    for (const auto& id : out.keys) {
+        const bool tiny = id.rfind("tiny", 0) == 0;
+        EXPECT_EQ(out.rows.at(id).at("band-gap").empty(), tiny) << id;
+        predicted += !tiny;
+    }
+    EXPECT_EQ(predicted, 20);
+    const auto errs = xs_test::slurp(d / "out.csv.errors.csv");
+    EXPECT_NE(errs.find("too dense for the neighbour search"), std::string::npos) << errs;
+    fs::remove_all(d);
+}

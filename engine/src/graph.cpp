@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <limits>
 
 #include "xtalsieve/error.hpp"
@@ -94,6 +96,16 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
         if (!(reach[k] <= 500)) throw error(s.id + ": cell too thin for an 8 Å neighbour search");
     }
     constexpr std::int64_t rank_base = 1024, rank_span = 2048;
+    // The work bound: expected images within the cutoff of one atom.
+    const double images_per_atom = n * (4.0 / 3.0) * M_PI * r * r * r / vol;
+    if (images_per_atom > opt.max_images_per_atom) {
+        char msg[200];
+        std::snprintf(msg, sizeof msg,
+                      ": cell too dense for the neighbour search: about %.0f periodic images per atom within %g A "
+                      "(limit %.0f; %.3g A^3 per atom)",
+                      images_per_atom, r, opt.max_images_per_atom, vol / n);
+        throw error(s.id + msg);
+    }
 
     crystal_graph g;
     g.n_atoms = n;
@@ -228,6 +240,25 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
             g.nbr_dist[static_cast<std::size_t>(ci) * M + m] = static_cast<float>(cand[m].dist);
         }
     }
+    // Suspicious, not refused: the reference would score these too.
+    const double vpa = vol / n;
+    if (vpa < 1.0 || vpa > 200.0) {
+        char msg[120];
+        std::snprintf(msg, sizeof msg, "volume per atom %.3g A^3 outside 1-200", vpa);
+        g.warnings.emplace_back(msg);
+    }
+    int isolated = 0, overlapping = 0, first_isolated = -1, first_overlap = -1;
+    for (int i = 0; i < n; ++i) {
+        const float d0 = g.nbr_dist[static_cast<std::size_t>(i) * M];
+        if (d0 > r) isolated++, first_isolated = first_isolated < 0 ? i : first_isolated;
+        else if (d0 < 0.5f) overlapping++, first_overlap = first_overlap < 0 ? i : first_overlap;
+    }
+    if (isolated)
+        g.warnings.push_back(std::to_string(isolated) + " site(s) with no neighbour within " + std::to_string(static_cast<int>(r)) +
+                             " A (first: site " + std::to_string(first_isolated + 1) + ")");
+    if (overlapping)
+        g.warnings.push_back(std::to_string(overlapping) + " site(s) closer than 0.5 A to another (first: site " +
+                             std::to_string(first_overlap + 1) + ")");
     return g;
 }
 

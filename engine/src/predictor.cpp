@@ -128,6 +128,7 @@ struct predictor::impl {
                 if (!it.out.filtered.empty()) return;
             }
             it.graph = build_graph(s, gopt);
+            it.out.warnings.insert(it.out.warnings.end(), it.graph.warnings.begin(), it.graph.warnings.end());
             check_elements(it.graph.numbers, it.rec.id);
             graph_ns += ns_since(t1);
         } catch (const disorder_skipped&) {

@@ -5,6 +5,7 @@
 // weights keep PyTorch's [out, in] layout.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "xtalsieve/structure.hpp"
@@ -14,6 +15,13 @@ namespace xtalsieve {
 struct graph_options {
     double radius = 8.0;     // neighbour cutoff, Å
     int max_neighbors = 12;  // M: slots per atom
+    // Work bound per structure: the number of periodic images within the
+    // cutoff of one atom, estimated from the density before searching
+    // (n_atoms * 4/3 pi r^3 / volume). Beyond it the structure fails with a
+    // reason instead of exhausting memory (a 2-atom cell of 0.1 Å would have
+    // 2 million neighbours per atom). Real crystals stay below ~1,000 at 8 Å
+    // (diamond: 380); 20,000 allows 0.1 Å^3 per atom.
+    double max_images_per_atom = 20000;
 };
 
 // One structure's graph. Owns its data.
@@ -23,6 +31,10 @@ struct crystal_graph {
     std::vector<int> numbers;          // [n_atoms] atomic numbers
     std::vector<std::int32_t> nbr_idx; // [n_atoms * M] neighbour atom (local index)
     std::vector<float> nbr_dist;       // [n_atoms * M] distance, Å; padded slots hold radius + 1
+    // Why the structure looks unphysical (the graph is still the reference's):
+    // a site with no neighbour within the cutoff, sites closer than 0.5 Å, or
+    // a volume per atom outside 1-200 Å^3.
+    std::vector<std::string> warnings;
 };
 
 // Periodic neighbours within the cutoff in float64 (every image, self-images
