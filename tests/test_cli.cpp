@@ -269,6 +269,7 @@ TEST(Cli, UnknownOptionSuggestsTheNearestOne) {
     EXPECT_EQ(capture("predict --model m --input x stray").rc, 2);
     EXPECT_EQ(capture("predict --model m --input x --isa sse2").rc, 2);
     EXPECT_EQ(capture("predict --model m --input x --threads many").rc, 2);
+    EXPECT_EQ(capture("predict --model m --input x --threads 0x2").rc, 2);  // decimal only, as before CLI11
     EXPECT_EQ(capture("").rc, 2);
 }
 

@@ -80,6 +80,7 @@ command add_bench(CLI::App& app) {
     sub->add_option("--input", a->input, "Structures to replay (as for predict)")->type_name("PATH")->required()->group(group_input);
     sub->add_option("--repeat-to", a->repeat_to, "Replay the input up to this many records (records)")
         ->type_name("N")
+        ->transform(decimal_integer())
         ->group(group_input);
     repeatable(sub->add_option("--model", a->models, "Checkpoint path or name; repeatable"))->type_name("M")->group(group_models);
     add_atom_init(*sub, a->atom_init);

@@ -51,6 +51,10 @@ inline CLI::Option* repeatable(CLI::Option* o) {
     return o->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
+// Integer options read decimal only, as the hand-written parser did: CLI11
+// would read "010" as octal and "0x10" as hexadecimal.
+CLI::Validator decimal_integer();
+
 // Options several commands share, with one wording for all.
 void add_atom_init(CLI::App& sub, std::string& path);
 void add_threads(CLI::App& sub, int& threads);

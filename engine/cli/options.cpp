@@ -5,6 +5,20 @@
 
 namespace xtalsieve::cli {
 
+CLI::Validator decimal_integer() {
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            const std::size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+            if (i == s.size() || s.find_first_not_of("0123456789", i) != std::string::npos)
+                return "'" + s + "' is not an integer";
+            // Leading zeros would make CLI11 read octal.
+            const std::size_t first = s.find_first_not_of('0', i);
+            s.erase(i, (first == std::string::npos ? s.size() - 1 : first) - i);
+            return "";
+        },
+        "");
+}
+
 namespace {
 
 // CLI11's NonNegativeNumber and PositiveNumber print their range as a
@@ -12,8 +26,9 @@ namespace {
 CLI::Validator at_least(long min) {
     return CLI::Validator(
         [min](std::string& s) -> std::string {
+            if (auto bad = decimal_integer()(s); !bad.empty()) return bad;
             long v = 0;
-            if (!CLI::detail::lexical_cast(s, v)) return "'" + s + "' is not an integer";
+            if (!CLI::detail::lexical_cast(s, v)) return "'" + s + "' is out of range";
             return v < min ? "must be at least " + std::to_string(min) + ", got " + s : "";
         },
         "");
@@ -36,6 +51,7 @@ void add_input_options(CLI::App& sub, input_args& a) {
         ->group(group_input);
     sub.add_option("--max-record-mb", a.max_record_mb, "Refuse a record larger than this (MiB, 1 to 1048576), the stream goes on")
         ->type_name("MIB")
+        ->transform(decimal_integer())
         ->check(CLI::Range(1L, 1L << 20).description(""))  // the help names the range
         ->group(group_input);
 }

@@ -127,9 +127,11 @@ command add_screen(CLI::App& app, const std::string& command_line) {
     add_input_options(*sub, a->in);
     sub->add_option("--max-records", a->max_records, "Stop after this many input records (0: all)")
         ->type_name("N")
+        ->transform(decimal_integer())
         ->group(group_input);
     sub->add_option("--repeat-to", a->repeat_to, "Benchmarks: replay the input up to this many records (0: once)")
         ->type_name("N")
+        ->transform(decimal_integer())
         ->group(group_input);
     repeatable(sub->add_option("--model", a->models, "Checkpoint path or name, one property each; repeatable"))
         ->type_name("M")
@@ -138,7 +140,10 @@ command add_screen(CLI::App& app, const std::string& command_line) {
         ->type_name("NAME=M1,M2,...")
         ->group(group_models);
     add_atom_init(*sub, a->atom_init);
-    sub->add_option("--top", a->top, "Shortlist size K (candidates)")->type_name("K")->group(group_screening);
+    sub->add_option("--top", a->top, "Shortlist size K (candidates)")
+        ->type_name("K")
+        ->transform(decimal_integer())
+        ->group(group_screening);
     sub->add_option("--objective", a->objective, "Rank by this property (default: the first model, min)")
         ->type_name("\"P min|max\"")
         ->group(group_screening);
@@ -153,6 +158,7 @@ command add_screen(CLI::App& app, const std::string& command_line) {
         ->group(group_screening);
     sub->add_option("--max-atoms", a->max_atoms, "Skip structures with more atoms (atoms; 0: no limit)")
         ->type_name("N")
+        ->transform(decimal_integer())
         ->group(group_screening);
     sub->add_option("--spacegroups", a->spacegroups, "Keep only these space-group numbers (spglib)")
         ->type_name("N,N,...")
