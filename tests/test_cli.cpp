@@ -3,6 +3,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "test_support.hpp"
 
@@ -155,5 +159,144 @@ TEST(Cli, RecordLimitOnTheCommandLine) {
     EXPECT_NE(xs_test::slurp(dir / "out.csv.errors.csv").find("larger than the limit of 1 MiB"), std::string::npos);
     EXPECT_EQ(xs_test::run(base + " 2>/dev/null"), 0);  // the default limit (256 MiB) takes it
     EXPECT_EQ(xs_test::run(base + " --max-record-mb 0 2>/dev/null"), 2);
+    fs::remove_all(dir);
+}
+
+namespace {
+
+// Runs the command, returning its exit status and what it wrote to stdout and stderr.
+struct outcome {
+    int rc;
+    std::string out, err;
+};
+outcome capture(const std::string& args) {
+    const fs::path dir = scratch("capture");
+    outcome o;
+    o.rc = xs_test::run(cli() + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string());
+    o.out = xs_test::slurp(dir / "out");
+    o.err = xs_test::slurp(dir / "err");
+    fs::remove_all(dir);
+    return o;
+}
+
+// Every option of each command; --help must list them all.
+const std::map<std::string, std::vector<std::string>>& command_options() {
+    static const std::map<std::string, std::vector<std::string>> m = {
+        {"predict", {"--model", "--atom-init", "--input", "--output", "--threads", "--batch-atoms", "--approx", "--device",
+                     "--isa", "--format", "--species", "--select", "--disorder", "--max-record-mb"}},
+        {"screen", {"--model", "--ensemble", "--input", "--generate", "--top", "--objective", "--where", "--risk",
+                    "--elements", "--max-atoms", "--spacegroups", "--symprec", "--labels", "--out", "--threads",
+                    "--atom-init", "--max-records", "--checkpoint-seconds", "--approx", "--audit-exact", "--repeat-to",
+                    "--dedup", "--all", "--resume", "--log-json", "--no-progress", "--isa", "--format", "--species",
+                    "--select", "--disorder", "--max-record-mb"}},
+        {"convert", {"--model", "--output", "--atom-init"}},
+        {"bench", {"--model", "--input", "--repeat-to", "--threads", "--batch-atoms", "--output", "--atom-init",
+                   "--approx", "--device", "--isa"}},
+        {"models", {}},
+    };
+    return m;
+}
+
+// The options README.md's usage examples give each command: the `xtalsieve
+// COMMAND ...` lines and their backslash continuations.
+std::map<std::string, std::set<std::string>> readme_options() {
+    std::istringstream in(xs_test::slurp(xs_test::data_dir() / ".." / ".." / "README.md"));
+    std::map<std::string, std::set<std::string>> m;
+    const std::regex command(R"(^\s*xtalsieve ([a-z]+)\b)"), option(R"(--[a-z][a-z0-9-]*)");
+    std::string current;
+    for (std::string line; std::getline(in, line);) {
+        std::smatch c;
+        if (std::regex_search(line, c, command)) current = c[1];
+        if (current.empty()) continue;
+        for (std::sregex_iterator i(line.begin(), line.end(), option), end; i != end; ++i) m[current].insert(i->str());
+        if (line.empty() || line.back() != '\\') current.clear();
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST(Cli, HelpListsEveryOptionOfEveryCommand) {
+    for (const auto& [command, options] : command_options()) {
+        const auto o = capture(command + " --help");
+        EXPECT_EQ(o.rc, 0) << command;
+        for (const auto& opt : options) EXPECT_NE(o.out.find(opt), std::string::npos) << command << " --help lacks " << opt;
+        EXPECT_NE(o.out.find("Exit status"), std::string::npos) << command;
+    }
+    // The groups, and defaults with their units.
+    const auto screen = capture("screen --help").out;
+    for (const char* group : {"input:", "models:", "screening:", "output:", "performance:"})
+        EXPECT_NE(screen.find(group), std::string::npos) << group;
+    EXPECT_NE(screen.find("100"), std::string::npos);  // --top's default
+    EXPECT_NE(capture("predict --help").out.find("256"), std::string::npos);  // --max-record-mb's default
+    EXPECT_NE(capture("predict --help").out.find("MiB"), std::string::npos);
+
+    const auto top = capture("--help");
+    EXPECT_EQ(top.rc, 0);
+    for (const auto& [command, options] : command_options()) EXPECT_NE(top.out.find(command), std::string::npos);
+    EXPECT_NE(top.out.find("2 usage error"), std::string::npos);
+    EXPECT_EQ(capture("help screen").out, screen);
+}
+
+TEST(Cli, HelpCoversTheOptionsTheReadmeUses) {
+    const auto readme = readme_options();
+    for (const char* command : {"predict", "screen", "convert"}) ASSERT_TRUE(readme.count(command)) << command;
+    for (const auto& [command, options] : readme) {
+        const auto o = capture(command + " --help");
+        ASSERT_EQ(o.rc, 0) << command;
+        for (const auto& opt : options) EXPECT_NE(o.out.find(opt + " "), std::string::npos) << command << " " << opt;
+    }
+}
+
+TEST(Cli, UnknownOptionSuggestsTheNearestOne) {
+    auto o = capture("screen --model m --generate perovskite --out /nonexistent --tpo 5");
+    EXPECT_EQ(o.rc, 2);
+    EXPECT_NE(o.err.find("unknown option --tpo; did you mean --top?"), std::string::npos) << o.err;
+    // Reported before the missing --out, and in the --name=value form too.
+    o = capture("screen --model m --generate perovskite --objectve='x min'");
+    EXPECT_EQ(o.rc, 2);
+    EXPECT_NE(o.err.find("did you mean --objective?"), std::string::npos) << o.err;
+    o = capture("predict --model m --input x --treads 2");
+    EXPECT_EQ(o.rc, 2);
+    EXPECT_NE(o.err.find("did you mean --threads?"), std::string::npos) << o.err;
+    o = capture("predict --model m --input x --zzzzzzzz");
+    EXPECT_EQ(o.rc, 2);
+    EXPECT_NE(o.err.find("unknown option --zzzzzzzz"), std::string::npos) << o.err;
+    EXPECT_EQ(o.err.find("did you mean"), std::string::npos) << o.err;
+    o = capture("scren");
+    EXPECT_EQ(o.rc, 2);
+    EXPECT_NE(o.err.find("did you mean screen?"), std::string::npos) << o.err;
+    EXPECT_EQ(capture("predict --model m --input x stray").rc, 2);
+    EXPECT_EQ(capture("predict --model m --input x --isa sse2").rc, 2);
+    EXPECT_EQ(capture("predict --model m --input x --threads many").rc, 2);
+    EXPECT_EQ(capture("predict --model m --input x --threads 0x2").rc, 2);  // decimal only, as before CLI11
+    EXPECT_EQ(capture("").rc, 2);
+}
+
+TEST(Cli, VersionNamesTheBackends) {
+    for (const char* args : {"--version", "version"}) {
+        const auto o = capture(args);
+        EXPECT_EQ(o.rc, 0) << args;
+        EXPECT_NE(o.out.find("xtalsieve 0.1.0"), std::string::npos) << o.out;
+        EXPECT_NE(o.out.find("git "), std::string::npos) << o.out;
+        EXPECT_NE(o.out.find("backends: cpu (avx512, avx2, portable)"), std::string::npos) << o.out;
+        EXPECT_NE(o.out.find("cuda: not built"), std::string::npos) << o.out;
+    }
+}
+
+// Repeated options keep every value, in the --name=value form too; --isa
+// reaches the engine (portable runs on every CPU and gives the same values).
+TEST(Cli, RepeatedOptionsAndIsa) {
+    const fs::path dir = scratch("repeated");
+    const std::string input = (xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression" / "1000041.cif").string();
+    ASSERT_EQ(xs_test::run(models_env() + cli() + " predict --model=cgcnn/band-gap --model cgcnn/efermi --input " + input +
+                           " --isa portable --output=" + (dir / "p.csv").string() + " 2>/dev/null"),
+              0);
+    ASSERT_EQ(xs_test::run(models_env() + cli() + " predict --model cgcnn/band-gap --model=cgcnn/efermi --input=" + input +
+                           " --output " + (dir / "a.csv").string() + " 2>/dev/null"),
+              0);
+    const auto t = xs_test::read_table(dir / "p.csv");
+    EXPECT_EQ(t.header, (std::vector<std::string>{"id", "band-gap", "efermi"}));
+    EXPECT_NEAR(t.num("1000041", "band-gap"), xs_test::read_table(dir / "a.csv").num("1000041", "band-gap"), 1e-4);
     fs::remove_all(dir);
 }

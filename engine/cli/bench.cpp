@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "engine/cli/commands.hpp"
@@ -22,23 +23,27 @@ double peak_rss_mb() {
     return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-}  // namespace
+struct bench_args {
+    std::vector<std::string> models = {"cgcnn/formation-energy-per-atom"};
+    std::string atom_init, input, output = "/dev/null";
+    std::size_t repeat_to = 1000000;
+    int threads = 0;
+    std::size_t batch_atoms = 4096;
+    std::string approx = "exact", device = "cpu", isa;
+};
 
-int bench(const std::vector<std::string>& args) {
-    const flags f(args, {"model", "input", "repeat-to", "threads", "batch-atoms", "output", "atom-init", "approx", "device"});
-    auto names = f.all("model");
-    if (names.empty()) names = {"cgcnn/formation-energy-per-atom"};
-    const std::string input = f.required("input");
-    const auto total = static_cast<std::size_t>(f.integer("repeat-to", 1000000));
+int bench(const bench_args& a) {
+    const auto& names = a.models;
+    const std::string& input = a.input;
     predict_options opt;
-    opt.threads = static_cast<int>(f.integer("threads", 0));
-    opt.batch_atoms = static_cast<std::size_t>(f.integer("batch-atoms", 4096));
-    opt.model.mode = parse_precision(f.get("approx"));
-    parse_device(f.get("device"), opt.model);
-    predictor pred(load_models(names, f.get("atom-init")), opt);
-    auto reader = open_repeated(input, total);
-    const std::string output = f.get("output", "/dev/null");
-    std::ofstream out(output, std::ios::binary | std::ios::trunc);
+    opt.threads = a.threads;
+    opt.batch_atoms = a.batch_atoms;
+    opt.model.mode = parse_precision(a.approx);
+    parse_device(a.device, opt.model);
+    opt.model.isa = a.isa;
+    predictor pred(load_models(names, a.atom_init), opt);
+    auto reader = open_repeated(input, a.repeat_to);
+    std::ofstream out(a.output, std::ios::binary | std::ios::trunc);
     out << "id";
     for (const auto& n : pred.model_names()) out << ',' << n;
     out << '\n';
@@ -65,6 +70,27 @@ int bench(const std::vector<std::string>& args) {
         static_cast<double>(s.atoms) / wall, sec(s.read_ns), sec(s.parse_ns), sec(s.graph_ns), sec(s.infer_ns),
         sec(s.write_ns), peak_rss_mb());
     return s.failed ? 3 : 0;
+}
+
+}  // namespace
+
+command add_bench(CLI::App& app) {
+    auto a = std::make_shared<bench_args>();
+    CLI::App* sub = app.add_subcommand("bench", "End-to-end throughput of the streaming pipeline (JSON on stdout)");
+    sub->add_option("--input", a->input, "Structures to replay (as for predict)")->type_name("PATH")->required()->group(group_input);
+    sub->add_option("--repeat-to", a->repeat_to, "Replay the input up to this many records (records)")
+        ->type_name("N")
+        ->transform(decimal_integer())
+        ->group(group_input);
+    repeatable(sub->add_option("--model", a->models, "Checkpoint path or name; repeatable"))->type_name("M")->group(group_models);
+    add_atom_init(*sub, a->atom_init);
+    sub->add_option("--output", a->output, "Where the predictions go")->type_name("FILE")->group(group_output);
+    add_threads(*sub, a->threads);
+    add_batch_atoms(*sub, a->batch_atoms);
+    add_approx(*sub, a->approx);
+    add_device(*sub, a->device);
+    add_isa(*sub, a->isa);
+    return [a] { return bench(*a); };
 }
 
 }  // namespace xtalsieve::cli

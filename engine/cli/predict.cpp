@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "engine/cli/commands.hpp"
@@ -13,25 +14,28 @@
 
 namespace xtalsieve::cli {
 
-int predict(const std::vector<std::string>& args) {
-    std::vector<std::string> valued = {"model", "input", "output", "atom-init", "threads", "batch-atoms", "approx", "device"};
-    valued.insert(valued.end(), input_flags.begin(), input_flags.end());
-    const flags f(args, valued);
-    const auto model_args = f.all("model");
-    if (model_args.empty()) throw usage_error("at least one --model is required");
-    const std::string input = f.required("input");
-    const std::string output = f.get("output");
+namespace {
 
+struct predict_args {
+    std::vector<std::string> models;
+    std::string atom_init, input, output;
+    input_args in;
+    int threads = 0;
+    std::size_t batch_atoms = 4096;
+    std::string approx = "exact", device = "cpu", isa;
+};
+
+int predict(const predict_args& a) {
+    const std::string& output = a.output;
     predict_options opt;
-    opt.threads = static_cast<int>(f.integer("threads", 0));
-    opt.batch_atoms = static_cast<std::size_t>(f.integer("batch-atoms", 4096));
-    if (opt.threads < 0 || opt.batch_atoms == 0) throw usage_error("--threads and --batch-atoms must be positive");
-    opt.model.mode = parse_precision(f.get("approx"));
-    parse_device(f.get("device"), opt.model);
+    opt.threads = a.threads;
+    opt.batch_atoms = a.batch_atoms;
+    opt.model.mode = parse_precision(a.approx);
+    parse_device(a.device, opt.model);
+    opt.model.isa = a.isa;
 
-    predictor pred(load_models(model_args, f.get("atom-init")), opt);
-    const input_options iopt = parse_input_options(f);
-    auto reader = open_input(input, iopt);
+    predictor pred(load_models(a.models, a.atom_init), opt);
+    auto reader = open_input(a.input, a.in.get());
 
     std::ofstream file;
     std::ostream* out = &std::cout;
@@ -86,6 +90,32 @@ int predict(const std::vector<std::string>& args) {
     if (n_non_structure) std::fprintf(stderr, "; %zu CIF blocks without atom sites ignored", n_non_structure);
     std::fputc('\n', stderr);
     return n_failed ? 3 : 0;
+}
+
+}  // namespace
+
+command add_predict(CLI::App& app) {
+    auto a = std::make_shared<predict_args>();
+    CLI::App* sub = app.add_subcommand("predict", "Predict properties of every structure in the input (CSV out)");
+    sub->add_option("--input", a->input, "File, compressed file, archive or folder of structures")
+        ->type_name("PATH")
+        ->required()
+        ->group(group_input);
+    add_input_options(*sub, a->in);
+    repeatable(sub->add_option("--model", a->models, "Checkpoint path (.pth.tar, .xtsw) or name such as cgcnn/band-gap; repeatable"))
+        ->type_name("M")
+        ->required()
+        ->group(group_models);
+    add_atom_init(*sub, a->atom_init);
+    sub->add_option("--output", a->output, "CSV file (default: stdout); failures also go to FILE.errors.csv")
+        ->type_name("FILE")
+        ->group(group_output);
+    add_threads(*sub, a->threads);
+    add_batch_atoms(*sub, a->batch_atoms);
+    add_approx(*sub, a->approx);
+    add_device(*sub, a->device);
+    add_isa(*sub, a->isa);
+    return [a] { return predict(*a); };
 }
 
 }  // namespace xtalsieve::cli

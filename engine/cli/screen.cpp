@@ -1,5 +1,6 @@
 // `xtalsieve screen`: a ranked shortlist from a stream of candidates.
 #include <cstdio>
+#include <memory>
 #include <sstream>
 
 #include "engine/cli/commands.hpp"
@@ -26,17 +27,23 @@ std::vector<std::string> words(const std::string& s) {
     return w;
 }
 
-}  // namespace
+// The command line as typed; the values are checked and turned into
+// screen_options by screen() below.
+struct screen_args {
+    std::vector<std::string> models, ensembles, where, elements;
+    std::string atom_init, input, generate, objective, spacegroups, labels, out;
+    input_args in;
+    std::size_t top = 100, max_records = 0, repeat_to = 0;
+    double risk = 0, symprec = 1e-3, checkpoint_seconds = 5, audit_exact = 0;
+    int max_atoms = 0, threads = 0;
+    bool dedup = false, all = false, resume = false, log_json = false, no_progress = false;
+    std::string approx = "exact", isa;
+};
 
-int screen(const std::vector<std::string>& args, const std::string& command_line) {
-    std::vector<std::string> valued = {"model", "ensemble", "input", "generate", "top", "objective", "where", "risk",
-                                       "elements", "max-atoms", "spacegroups", "symprec", "labels", "out", "threads",
-                                       "atom-init", "max-records", "checkpoint-seconds", "approx", "audit-exact", "repeat-to"};
-    valued.insert(valued.end(), input_flags.begin(), input_flags.end());
-    const flags f(args, valued, {"dedup", "all", "resume", "log-json", "no-progress"});
+int screen(const screen_args& a, const std::string& command_line) {
     screen_options o;
-    o.models = f.all("model");
-    for (const auto& e : f.all("ensemble")) {
+    o.models = a.models;
+    for (const auto& e : a.ensembles) {
         const auto eq = e.find('=');
         if (eq == std::string::npos) throw usage_error("--ensemble expects NAME=ckpt1,ckpt2,...");
         std::vector<std::string> members;
@@ -45,18 +52,18 @@ int screen(const std::vector<std::string>& args, const std::string& command_line
             if (!m.empty()) members.push_back(m);
         o.ensembles.emplace_back(e.substr(0, eq), members);
     }
-    o.input = f.get("input");
-    o.generate = f.get("generate");
-    o.top = static_cast<std::size_t>(f.integer("top", 100));
-    if (f.has("objective")) {
-        const auto w = words(f.get("objective"));
+    o.input = a.input;
+    o.generate = a.generate;
+    o.top = a.top;
+    if (!a.objective.empty()) {
+        const auto w = words(a.objective);
         if (w.size() != 2 || (w[1] != "min" && w[1] != "max"))
             throw usage_error("--objective expects \"<property> min|max\"");
         o.objective = w[0];
         o.maximize = w[1] == "max";
     }
-    o.risk = f.has("risk") ? number(f.get("risk"), "--risk") : 0.0;
-    for (const auto& wh : f.all("where")) {
+    o.risk = a.risk;
+    for (const auto& wh : a.where) {
         const auto w = words(wh);
         screen_constraint c;
         if (w.size() == 3 && (w[1] == "<" || w[1] == "<=" || w[1] == ">" || w[1] == ">=")) {
@@ -68,28 +75,29 @@ int screen(const std::vector<std::string>& args, const std::string& command_line
         }
         o.where.push_back(c);
     }
-    o.element_filters = f.all("elements");
-    o.max_atoms = static_cast<int>(f.integer("max-atoms", 0));
-    if (f.has("spacegroups")) {
-        std::stringstream ss(f.get("spacegroups"));
+    o.element_filters = a.elements;
+    o.max_atoms = a.max_atoms;
+    if (!a.spacegroups.empty()) {
+        std::stringstream ss(a.spacegroups);
         for (std::string x; std::getline(ss, x, ',');) o.spacegroups.push_back(static_cast<int>(number(x, "--spacegroups")));
     }
-    if (f.has("symprec")) o.symprec = number(f.get("symprec"), "--symprec");
-    o.dedup = f.has("dedup");
-    o.labels = f.get("labels");
-    o.out_dir = f.required("out");
-    o.write_all = f.has("all");
-    o.resume = f.has("resume");
-    o.log_json = f.has("log-json");
-    o.progress = !f.has("no-progress");
-    o.threads = static_cast<int>(f.integer("threads", 0));
-    o.atom_init = f.get("atom-init");
-    o.max_records = static_cast<std::size_t>(f.integer("max-records", 0));
-    if (f.has("checkpoint-seconds")) o.checkpoint_seconds = number(f.get("checkpoint-seconds"), "--checkpoint-seconds");
-    o.approximate = parse_precision(f.get("approx")) == precision::table;
-    if (f.has("audit-exact")) o.audit_exact = number(f.get("audit-exact"), "--audit-exact");
-    o.repeat_to = static_cast<std::size_t>(f.integer("repeat-to", 0));
-    o.input_opt = parse_input_options(f);
+    o.symprec = a.symprec;
+    o.dedup = a.dedup;
+    o.labels = a.labels;
+    o.out_dir = a.out;
+    o.write_all = a.all;
+    o.resume = a.resume;
+    o.log_json = a.log_json;
+    o.progress = !a.no_progress;
+    o.threads = a.threads;
+    o.isa = a.isa;
+    o.atom_init = a.atom_init;
+    o.max_records = a.max_records;
+    o.checkpoint_seconds = a.checkpoint_seconds;
+    o.approximate = parse_precision(a.approx) == precision::table;
+    o.audit_exact = a.audit_exact;
+    o.repeat_to = a.repeat_to;
+    o.input_opt = a.in.get();
     o.command_line = command_line;
     const screen_counts c = run_screen(o);
     std::fprintf(stderr, "xtalsieve screen: %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
@@ -103,6 +111,80 @@ int screen(const std::vector<std::string>& args, const std::string& command_line
         std::fclose(top);
     }
     return c.failed ? 3 : 0;
+}
+
+}  // namespace
+
+command add_screen(CLI::App& app, const std::string& command_line) {
+    auto a = std::make_shared<screen_args>();
+    CLI::App* sub = app.add_subcommand("screen", "A ranked shortlist from a stream of candidates (DIR/top.csv, summary.json, report.html)");
+    sub->add_option("--input", a->input, "File, compressed file, archive or folder of structures")
+        ->type_name("PATH")
+        ->group(group_input);
+    sub->add_option("--generate", a->generate, "Enumerate candidates instead of --input: perovskite[:A=..;B=..;X=..]")
+        ->type_name("SPEC")
+        ->group(group_input);
+    add_input_options(*sub, a->in);
+    sub->add_option("--max-records", a->max_records, "Stop after this many input records (0: all)")
+        ->type_name("N")
+        ->transform(decimal_integer())
+        ->group(group_input);
+    sub->add_option("--repeat-to", a->repeat_to, "Benchmarks: replay the input up to this many records (0: once)")
+        ->type_name("N")
+        ->transform(decimal_integer())
+        ->group(group_input);
+    repeatable(sub->add_option("--model", a->models, "Checkpoint path or name, one property each; repeatable"))
+        ->type_name("M")
+        ->group(group_models);
+    repeatable(sub->add_option("--ensemble", a->ensembles, "Mean and spread of several checkpoints as one property; repeatable"))
+        ->type_name("NAME=M1,M2,...")
+        ->group(group_models);
+    add_atom_init(*sub, a->atom_init);
+    sub->add_option("--top", a->top, "Shortlist size K (candidates)")
+        ->type_name("K")
+        ->transform(decimal_integer())
+        ->group(group_screening);
+    sub->add_option("--objective", a->objective, "Rank by this property (default: the first model, min)")
+        ->type_name("\"P min|max\"")
+        ->group(group_screening);
+    sub->add_option("--risk", a->risk, "Rank ensembles by mean + risk * std in the cautious direction (std units)")
+        ->type_name("L")
+        ->group(group_screening);
+    repeatable(sub->add_option("--where", a->where, "Keep candidates with \"P <|<=|>|>= v\" or \"P between a b\" (property units); repeatable"))
+        ->type_name("COND")
+        ->group(group_screening);
+    repeatable(sub->add_option("--elements", a->elements, "contains:EL,..|excludes:EL,..|only:EL,..; repeatable"))
+        ->type_name("FILTER")
+        ->group(group_screening);
+    sub->add_option("--max-atoms", a->max_atoms, "Skip structures with more atoms (atoms; 0: no limit)")
+        ->type_name("N")
+        ->transform(decimal_integer())
+        ->group(group_screening);
+    sub->add_option("--spacegroups", a->spacegroups, "Keep only these space-group numbers (spglib)")
+        ->type_name("N,N,...")
+        ->group(group_screening);
+    sub->add_option("--symprec", a->symprec, "Symmetry tolerance for --spacegroups and --dedup (Å)")
+        ->type_name("TOL")
+        ->group(group_screening);
+    sub->add_flag("--dedup", a->dedup, "Drop symmetry-equivalent duplicates (spglib)")->group(group_screening);
+    sub->add_option("--labels", a->labels, "Known values for metrics: CSV FILE:COLUMN (ids from id or material_id) or FILE.db:KEY")
+        ->type_name("FILE[:COLUMN|:KEY]")
+        ->group(group_screening);
+    sub->add_option("--out", a->out, "Output folder")->type_name("DIR")->required()->group(group_output);
+    sub->add_flag("--all", a->all, "Also write DIR/all.csv (every scored candidate)")->group(group_output);
+    sub->add_flag("--resume", a->resume, "Continue from DIR/checkpoint.bin after a crash (same options)")->group(group_output);
+    sub->add_option("--checkpoint-seconds", a->checkpoint_seconds, "Checkpoint interval (seconds)")
+        ->type_name("S")
+        ->group(group_output);
+    sub->add_flag("--log-json", a->log_json, "Progress as JSON lines on stderr")->group(group_output);
+    sub->add_flag("--no-progress", a->no_progress, "No live progress line (shown only on a terminal)")->group(group_output);
+    add_threads(*sub, a->threads);
+    add_approx(*sub, a->approx);
+    sub->add_option("--audit-exact", a->audit_exact, "With --approx table: fraction of the ranking re-scored exactly (0..1)")
+        ->type_name("F")
+        ->group(group_performance);
+    add_isa(*sub, a->isa);
+    return [a, command_line] { return screen(*a, command_line); };
 }
 
 }  // namespace xtalsieve::cli

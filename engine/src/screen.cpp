@@ -163,6 +163,7 @@ screen_counts run_screen(const screen_options& opt) {
     const auto efilters = parse_element_filters(opt.element_filters);
     predict_options po;
     po.threads = opt.threads;
+    po.model.isa = opt.isa;
     po.model.mode = opt.approximate ? precision::table : precision::exact;
     if (opt.audit_exact > 0 && !opt.approximate) throw error("--audit-exact needs an approximate mode (--approx table)");
     if (opt.audit_exact < 0 || opt.audit_exact > 1) throw error("--audit-exact expects a fraction in (0, 1]");
@@ -467,6 +468,7 @@ screen_counts run_screen(const screen_options& opt) {
         for (const auto& c : ckpts) ws.push_back(load_weights(resolve_model(c), lo));
         predict_options eo;
         eo.threads = opt.threads;
+        eo.model.isa = opt.isa;
         eo.skip = [&](std::size_t seq) { return audit_approx.count(seq) == 0; };
         predictor exact(std::move(ws), eo);
         std::vector<double> a, e;

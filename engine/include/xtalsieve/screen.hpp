@@ -41,6 +41,7 @@ struct screen_options {
     bool log_json = false;
     bool progress = true;                      // live line on a terminal (stderr)
     int threads = 0;
+    std::string isa;                           // CPU kernel path, as model_options::isa (empty: automatic)
     double checkpoint_seconds = 5;
     std::string command_line;                  // recorded in summary.json
     std::size_t max_records = 0;               // stop after this many input records (0: all)
