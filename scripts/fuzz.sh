@@ -6,7 +6,7 @@
 set -eu
 SECS=${1:-30}
 sh scripts/install-deps.sh
-for p in clang libclang-rt-14-dev libomp-14-dev; do
+for p in clang libclang-rt-14-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
 done
 if [ -n "${missing:-}" ]; then

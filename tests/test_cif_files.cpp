@@ -324,5 +324,12 @@ TEST(GoldenCifFiles, PathologicallyDenseCellsFailFastUnderAMemoryCap) {
     EXPECT_EQ(predicted, 20);
     const auto errs = xs_test::slurp(d / "out.csv.errors.csv");
     EXPECT_NE(errs.find("too dense for the neighbour search"), std::string::npos) << errs;
+    // The bound is an option: set low, it refuses ordinary salt too.
+    EXPECT_EQ(xs_test::run("XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " " + xs_test::cli() +
+                           " predict --model cgcnn/band-gap --max-images-per-atom 10 --input " +
+                           (d / "in" / "salt100.cif").string() + " --output " + (d / "low.csv").string() + " 2>" +
+                           (d / "log.txt").string()),
+              3);
+    EXPECT_NE(xs_test::slurp(d / "log.txt").find("(limit 10;"), std::string::npos) << xs_test::slurp(d / "log.txt");
     fs::remove_all(d);
 }

@@ -52,13 +52,16 @@ TEST(Cli, PredictFolderWithBadFilesReportsEachAndContinues) {
                                 " --output " + out.string() + " 2>" + (dir / "stderr.txt").string());
     EXPECT_EQ(rc, 3);
     const auto t = xs_test::read_table(out);
-    ASSERT_EQ(t.header, (std::vector<std::string>{"id", "band-gap"}));
+    ASSERT_EQ(t.header, (std::vector<std::string>{"id", "formula", "natoms", "band-gap", "warnings"}));
     // One row per input, in sorted file order; failures have empty values.
     EXPECT_EQ(t.keys, (std::vector<std::string>{"empty", "good1", "good2", "nan_coordinate", "truncated",
                                                  "unknown_element", "zero_volume"}));
     EXPECT_NEAR(t.num("good1", "band-gap"), 4.774055, 1e-4);
     EXPECT_NEAR(t.num("good2", "band-gap"), 0.9553938, 1e-4);
     EXPECT_EQ(t.rows.at("empty").at("band-gap"), "");
+    EXPECT_EQ(t.rows.at("good1").at("formula"), "NaCl");  // 1000041: pymatgen's reduced formula
+    EXPECT_EQ(t.rows.at("good1").at("natoms"), "8");
+    EXPECT_EQ(t.rows.at("empty").at("formula"), "");
 
     const auto errors = xs_test::read_table(out.string() + ".errors.csv");
     EXPECT_EQ(errors.header, (std::vector<std::string>{"id", "source", "reason"}));
@@ -296,7 +299,7 @@ TEST(Cli, RepeatedOptionsAndIsa) {
                            " --output " + (dir / "a.csv").string() + " 2>/dev/null"),
               0);
     const auto t = xs_test::read_table(dir / "p.csv");
-    EXPECT_EQ(t.header, (std::vector<std::string>{"id", "band-gap", "efermi"}));
+    EXPECT_EQ(t.header, (std::vector<std::string>{"id", "formula", "natoms", "band-gap", "efermi", "warnings"}));
     EXPECT_NEAR(t.num("1000041", "band-gap"), xs_test::read_table(dir / "a.csv").num("1000041", "band-gap"), 1e-4);
     fs::remove_all(dir);
 }

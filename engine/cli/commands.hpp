@@ -62,6 +62,7 @@ void add_batch_atoms(CLI::App& sub, std::size_t& batch_atoms);
 void add_approx(CLI::App& sub, std::string& approx);
 void add_device(CLI::App& sub, std::string& device);
 void add_isa(CLI::App& sub, std::string& isa);
+void add_max_images(CLI::App& sub, double& limit);
 
 // "exact" or "table" (checked by add_approx).
 precision parse_precision(const std::string& s);

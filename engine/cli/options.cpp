@@ -99,6 +99,15 @@ void add_device(CLI::App& sub, std::string& device) {
     sub.add_option("--device", device, "Backend: cpu or cuda[:N]")->type_name("DEV")->group(group_performance);
 }
 
+void add_max_images(CLI::App& sub, double& limit) {
+    sub.add_option("--max-images-per-atom", limit,
+                   "Refuse a structure whose neighbour search would visit more periodic images per atom "
+                   "(density bound; 0: the default, 20000)")
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber)
+        ->group(group_performance);
+}
+
 void add_isa(CLI::App& sub, std::string& isa) {
     // Unknown names are usage errors here; a path this CPU cannot run is the
     // engine's error when the model is built (it never falls back silently).

@@ -22,6 +22,7 @@ struct predict_args {
     input_args in;
     int threads = 0;
     std::size_t batch_atoms = 4096;
+    double max_images = 0;
     std::string approx = "exact", device = "cpu", isa;
 };
 
@@ -33,6 +34,7 @@ int predict(const predict_args& a) {
     opt.model.mode = parse_precision(a.approx);
     parse_device(a.device, opt.model);
     opt.model.isa = a.isa;
+    opt.max_images_per_atom = a.max_images;
 
     predictor pred(load_models(a.models, a.atom_init), opt);
     auto reader = open_input(a.input, a.in.get());
@@ -47,9 +49,9 @@ int predict(const predict_args& a) {
     std::ofstream errors;
     const std::string errors_path = output.empty() ? "" : output + ".errors.csv";
 
-    *out << "id";
+    *out << "id,formula,natoms";
     for (const auto& n : pred.model_names()) *out << ',' << csv_field(n);
-    *out << '\n';
+    *out << ",warnings\n";
     std::size_t n_ok = 0, n_failed = 0, n_skipped = 0, n_non_structure = 0;
     std::string line;
     pred.run(*reader, [&](const prediction& p) {
@@ -57,7 +59,12 @@ int predict(const predict_args& a) {
             ++n_non_structure;
             return;
         }
-        line = csv_field(p.id);
+        line = csv_field(p.id) + ',' + csv_field(p.formula) + ',' + (p.formula.empty() ? "" : std::to_string(p.n_atoms));
+        std::string warnings;
+        for (const auto& w : p.warnings) {
+            warnings += (warnings.empty() ? "" : "; ") + w;
+            std::fprintf(stderr, "xtalsieve predict: %s: warning: %s\n", p.id.c_str(), w.c_str());
+        }
         if (!p.filtered.empty()) {
             line.append(pred.model_names().size(), ',');
             ++n_skipped;
@@ -79,7 +86,7 @@ int predict(const predict_args& a) {
                 errors << csv_field(p.id) << ',' << csv_field(where) << ',' << csv_field(p.error) << '\n';
             }
         }
-        line += '\n';
+        line += ',' + csv_field(warnings) + '\n';
         *out << line;
     });
     out->flush();
@@ -115,6 +122,7 @@ command add_predict(CLI::App& app) {
     add_approx(*sub, a->approx);
     add_device(*sub, a->device);
     add_isa(*sub, a->isa);
+    add_max_images(*sub, a->max_images);
     return [a] { return predict(*a); };
 }
 

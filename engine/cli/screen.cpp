@@ -34,7 +34,7 @@ struct screen_args {
     std::string atom_init, input, generate, objective, spacegroups, labels, out;
     input_args in;
     std::size_t top = 100, max_records = 0, repeat_to = 0;
-    double risk = 0, symprec = 1e-3, checkpoint_seconds = 5, audit_exact = 0;
+    double risk = 0, symprec = 1e-3, checkpoint_seconds = 5, audit_exact = 0, max_images = 0;
     int max_atoms = 0, threads = 0;
     bool dedup = false, all = false, resume = false, log_json = false, no_progress = false;
     std::string approx = "exact", isa;
@@ -91,6 +91,7 @@ int screen(const screen_args& a, const std::string& command_line) {
     o.progress = !a.no_progress;
     o.threads = a.threads;
     o.isa = a.isa;
+    o.max_images_per_atom = a.max_images;
     o.atom_init = a.atom_init;
     o.max_records = a.max_records;
     o.checkpoint_seconds = a.checkpoint_seconds;
@@ -184,6 +185,7 @@ command add_screen(CLI::App& app, const std::string& command_line) {
         ->type_name("F")
         ->group(group_performance);
     add_isa(*sub, a->isa);
+    add_max_images(*sub, a->max_images);
     return [a, command_line] { return screen(*a, command_line); };
 }
 

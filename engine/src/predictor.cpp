@@ -161,6 +161,7 @@ predictor::predictor(std::vector<model_weights> models, predict_options opt) : i
         impl_->names.push_back(m->name());
         impl_->classifier.push_back(m->classification());
         impl_->gopt = m->graph();
+        if (opt.max_images_per_atom > 0) impl_->gopt.max_images_per_atom = opt.max_images_per_atom;
     }
 }
 

@@ -164,6 +164,7 @@ screen_counts run_screen(const screen_options& opt) {
     predict_options po;
     po.threads = opt.threads;
     po.model.isa = opt.isa;
+    po.max_images_per_atom = opt.max_images_per_atom;
     po.model.mode = opt.approximate ? precision::table : precision::exact;
     if (opt.audit_exact > 0 && !opt.approximate) throw error("--audit-exact needs an approximate mode (--approx table)");
     if (opt.audit_exact < 0 || opt.audit_exact > 1) throw error("--audit-exact expects a fraction in (0, 1]");
@@ -200,7 +201,7 @@ screen_counts run_screen(const screen_options& opt) {
         for (const auto& w : opt.where) fp += "|" + w.property + w.op + fmt(w.a) + fmt(w.b);
         for (const auto& e : opt.element_filters) fp += "|" + e;
         fp += "|" + opt.input_opt.format + "|" + opt.input_opt.select + "|" + opt.input_opt.disorder + "|" +
-              std::to_string(opt.input_opt.max_record_bytes);
+              std::to_string(opt.input_opt.max_record_bytes) + "|" + fmt(opt.max_images_per_atom);
         for (const auto& sp : opt.input_opt.species) fp += "|" + sp;
         st.fingerprint = fp;
     }
@@ -469,6 +470,7 @@ screen_counts run_screen(const screen_options& opt) {
         predict_options eo;
         eo.threads = opt.threads;
         eo.model.isa = opt.isa;
+        eo.max_images_per_atom = opt.max_images_per_atom;
         eo.skip = [&](std::size_t seq) { return audit_approx.count(seq) == 0; };
         predictor exact(std::move(ws), eo);
         std::vector<double> a, e;

@@ -20,6 +20,8 @@ struct predict_options {
     std::size_t batch_atoms = 4096;       // atoms per inference batch (upper bound)
     std::size_t max_chunks_in_flight = 0; // bound on memory; 0: 2 x threads
     model_options model;                  // backend / device
+    // Neighbour-search work bound per structure (see graph_options); 0: the default.
+    double max_images_per_atom = 0;
     // Optional hooks, run on worker threads after parsing (must be thread-safe):
     // a non-empty reason from `prefilter` skips inference for that structure
     // (the prediction reports it in `filtered`); `key` computes a

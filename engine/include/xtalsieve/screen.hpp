@@ -42,6 +42,7 @@ struct screen_options {
     bool progress = true;                      // live line on a terminal (stderr)
     int threads = 0;
     std::string isa;                           // CPU kernel path, as model_options::isa (empty: automatic)
+    double max_images_per_atom = 0;            // neighbour-search bound, as predict_options (0: default)
     double checkpoint_seconds = 5;
     std::string command_line;                  // recorded in summary.json
     std::size_t max_records = 0;               // stop after this many input records (0: all)
