@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "engine/cpu/isa.hpp"
 #include "test_support.hpp"
 #include "xtalsieve/input.hpp"
 #include "xtalsieve/predictor.hpp"
@@ -17,11 +18,13 @@ struct parity {
     std::vector<std::string> outliers;
 };
 
-parity compare(const std::filesystem::path& input, const std::filesystem::path& reference) {
+parity compare(const std::filesystem::path& input, const std::filesystem::path& reference, cpu::isa path) {
     std::vector<model_weights> ws;
     for (const auto& n : xs_test::official_names())
         ws.push_back(load_weights(xs_test::pretrained_dir() / (n + ".pth.tar")));
-    predictor pred(std::move(ws));
+    predict_options opt;
+    opt.model.isa = cpu::isa_name(path);
+    predictor pred(std::move(ws), opt);
     const xs_test::table ref = xs_test::read_table(reference);
     auto reader = open_input(input);
     parity r;
@@ -48,11 +51,17 @@ parity compare(const std::filesystem::path& input, const std::filesystem::path& 
     return r;
 }
 
+// Parity on every instruction-set path this CPU can run.
+class GoldenCgcnn : public ::testing::TestWithParam<cpu::isa> {};
+
 }  // namespace
 
-TEST(GoldenCgcnn, SampleRegressionAllEightModels) {
+INSTANTIATE_TEST_SUITE_P(GoldenIsa, GoldenCgcnn, ::testing::ValuesIn(cpu::supported_isas()),
+                         [](const auto& info) { return std::string(cpu::isa_name(info.param)); });
+
+TEST_P(GoldenCgcnn, SampleRegressionAllEightModels) {
     const auto base = xs_test::shared_dir() / "data" / "cgcnn";
-    parity r = compare(base / "sample-regression", base / "reference" / "sample-regression.csv");
+    parity r = compare(base / "sample-regression", base / "reference" / "sample-regression.csv", GetParam());
     for (const auto& o : r.outliers) ADD_FAILURE() << o;
     EXPECT_EQ(r.compared, 80u);
     EXPECT_EQ(r.within, 80u);
@@ -60,11 +69,11 @@ TEST(GoldenCgcnn, SampleRegressionAllEightModels) {
                 r.max_abs);
 }
 
-TEST(GoldenCgcnn, Perov5ValidationSet) {
+TEST_P(GoldenCgcnn, Perov5ValidationSet) {
     const auto base = xs_test::shared_dir() / "data" / "perov_5";
-    parity r = compare(base / "val.csv", base / "reference-val.csv");
-    std::printf("[ parity ] perov_5: %zu/%zu within 1e-4 (%.4f %%), max |d| = %.3g, failed inputs %zu\n",
-                r.within, r.compared, 100.0 * r.within / std::max<std::size_t>(1, r.compared), r.max_abs,
+    parity r = compare(base / "val.csv", base / "reference-val.csv", GetParam());
+    std::printf("[ parity ] %s perov_5: %zu/%zu within 1e-4 (%.4f %%), max |d| = %.3g, failed inputs %zu\n",
+                cpu::isa_name(GetParam()), r.within, r.compared, 100.0 * r.within / std::max<std::size_t>(1, r.compared), r.max_abs,
                 r.failed_inputs);
     for (const auto& o : r.outliers) std::printf("[ outlier ] %s\n", o.c_str());
     EXPECT_EQ(r.failed_inputs, 0u);
