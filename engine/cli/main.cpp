@@ -22,9 +22,13 @@ namespace {
 
 // The kernel paths are all compiled into every build and chosen at run time
 // (engine/cpu/isa.hpp); there is no CUDA backend in this build.
-const std::string version_text = "xtalsieve " XTALSIEVE_VERSION " (git " XTALSIEVE_GIT_REVISION ")\n"
-                                 "backends: cpu (avx512, avx2, portable)\n"
-                                 "cuda: not built";
+std::string version_text() {
+    std::string paths;
+    for (const auto& p : xtalsieve::cpu_isa_paths()) paths += (paths.empty() ? "" : ", ") + p;
+    return "xtalsieve " XTALSIEVE_VERSION " (git " XTALSIEVE_GIT_REVISION ")\n"
+           "backends: cpu (built: avx512, avx2, portable; this CPU runs: " + paths + ")\n"
+           "cuda: not built";
+}
 
 const char* description =
     "xtalsieve: screen crystal structures with graph neural networks\n"
@@ -105,7 +109,7 @@ int main(int argc, char** argv) {
 
     CLI::App app(description, "xtalsieve");
     app.footer(exit_codes);
-    app.set_version_flag("--version", version_text);
+    app.set_version_flag("--version", version_text());
     app.require_subcommand(1);
     app.get_formatter()->column_width(36);
     // Every option shows its default; an option given twice keeps its last
@@ -125,7 +129,7 @@ int main(int argc, char** argv) {
     add(xtalsieve::cli::add_models(app));
     app.add_subcommand("version", "Print the version and the backends built");
     commands[app.get_subcommands({}).back()] = [] {
-        std::puts(version_text.c_str());
+        std::puts(version_text().c_str());
         return 0;
     };
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/cpu/cgcnn_cpu.hpp"
+#include "engine/cpu/isa.hpp"
 #include "engine/models/cgcnn_params.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/model.hpp"
@@ -29,6 +30,12 @@ constexpr entry registry[] = {
 };
 
 }  // namespace
+
+std::vector<std::string> cpu_isa_paths() {
+    std::vector<std::string> out;
+    for (cpu::isa i : cpu::supported_isas()) out.emplace_back(cpu::isa_name(i));
+    return out;
+}
 
 std::unique_ptr<model> make_model(const model_weights& w, const model_options& opt) {
     for (const entry& e : registry)

@@ -3,6 +3,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "xtalsieve/graph.hpp"
 #include "xtalsieve/weights.hpp"
@@ -42,6 +43,10 @@ public:
     // The graph this model needs (cutoff, M).
     virtual graph_options graph() const = 0;
 };
+
+// The CPU kernel paths this CPU can run, best first ("avx512", "avx2",
+// "portable"): the values model_options::isa accepts here.
+std::vector<std::string> cpu_isa_paths();
 
 // Builds the model named by w.arch from the registry. Throws xtalsieve::error
 // for an unknown architecture, a missing tensor or a shape mismatch.
