@@ -374,7 +374,7 @@ std::unique_ptr<record_reader> open_input(const fs::path& path, const input_opti
     return std::make_unique<options_reader>(open_input_unstamped(path, opt), opt);
 }
 
-structure parse_record(const record& r) {
+structure parse_record(const record& r, site_order order) {
     if (!r.error.empty()) throw error(r.error);
     std::string where = r.source;
     try {
@@ -389,7 +389,7 @@ structure parse_record(const record& r) {
         else if (r.format == "pymatgen-json") s = read_pymatgen_json(r.text, r.id);
         else if (r.format == "parsed" && r.parsed) s = *r.parsed;
         else throw error(r.id + ": unsupported record format '" + r.format + "'");
-        sort_by_electronegativity(s);
+        if (order == site_order::reference) sort_by_electronegativity(s);
         validate(s);
         return s;
     } catch (const error& e) {

@@ -13,7 +13,8 @@ namespace {
 
 // The id of a structure or entry, found by walking the text of its keys
 // without building it: material_id or entry_id, then data.{material_id,
-// mat_id, id}, then structure.properties.material_id. The JSON is checked
+// mat_id, id}, then properties.{material_id, id}, then
+// structure.properties.{material_id, id}. The JSON is checked
 // later, when the record is parsed (in parallel); a value that cannot be
 // walked here gives no id.
 class id_scanner {
@@ -21,21 +22,34 @@ public:
     explicit id_scanner(std::string_view s) : s_(s) {}
 
     std::string id() {
-        std::string_view top[2], data[3], props;
-        if (!object({{"material_id", &top[0]}, {"entry_id", &top[1]}, {"data", &data_}, {"structure", &structure_}})) return {};
+        std::string_view top[2], data[3], own_props;
+        if (!object({{"material_id", &top[0]}, {"entry_id", &top[1]}, {"data", &data_}, {"structure", &structure_},
+                     {"properties", &own_props}}))
+            return {};
         for (auto v : top)
             if (is_string(v)) return unquote(v);
         if (!data_.empty() && sub(data_).object({{"material_id", &data[0]}, {"mat_id", &data[1]}, {"id", &data[2]}}))
             for (auto v : data)
                 if (is_string(v)) return unquote(v);
+        // A Structure's own properties (as `xtalsieve structures` and current
+        // pymatgen write them), then an entry's structure's properties.
+        if (std::string p = properties_id(own_props); !p.empty()) return p;
         std::string_view properties;
-        if (!structure_.empty() && sub(structure_).object({{"properties", &properties}}) && !properties.empty() &&
-            sub(properties).object({{"material_id", &props}}) && !props.empty())
-            return is_string(props) ? unquote(props) : std::string(props);
+        if (!structure_.empty() && sub(structure_).object({{"properties", &properties}}))
+            return properties_id(properties);
         return {};
     }
 
 private:
+    // properties.material_id, else properties.id.
+    static std::string properties_id(std::string_view properties) {
+        std::string_view v[2];
+        if (properties.empty() || !sub(properties).object({{"material_id", &v[0]}, {"id", &v[1]}})) return {};
+        for (auto x : v)
+            if (!x.empty()) return is_string(x) ? unquote(x) : std::string(x);
+        return {};
+    }
+
     struct want {
         std::string_view key;
         std::string_view* value;

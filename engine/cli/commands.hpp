@@ -32,6 +32,7 @@ command add_predict(CLI::App& app);
 command add_convert(CLI::App& app);
 command add_models(CLI::App& app);
 command add_bench(CLI::App& app);
+command add_structures(CLI::App& app);
 // command_line is recorded in summary.json.
 command add_screen(CLI::App& app, const std::string& command_line);
 

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
     add(xtalsieve::cli::add_convert(app));
     add(xtalsieve::cli::add_bench(app));
     add(xtalsieve::cli::add_models(app));
+    add(xtalsieve::cli::add_structures(app));
     app.add_subcommand("version", "Print the version and the backends built");
     commands[app.get_subcommands({}).back()] = [] {
         std::puts(version_text().c_str());
