@@ -191,7 +191,7 @@ const std::map<std::string, std::vector<std::string>>& command_options() {
                     "--elements", "--max-atoms", "--spacegroups", "--symprec", "--labels", "--out", "--threads",
                     "--atom-init", "--max-records", "--checkpoint-seconds", "--approx", "--audit-exact", "--repeat-to",
                     "--dedup", "--all", "--resume", "--log-json", "--no-progress", "--isa", "--format", "--species",
-                    "--select", "--disorder", "--max-record-mb"}},
+                    "--select", "--disorder", "--max-record-mb", "--no-charge-balance", "--tolerance"}},
         {"convert", {"--model", "--output", "--atom-init"}},
         {"bench", {"--model", "--input", "--repeat-to", "--threads", "--batch-atoms", "--output", "--atom-init",
                    "--approx", "--device", "--isa"}},

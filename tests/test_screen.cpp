@@ -203,8 +203,8 @@ TEST(Screen, ApproximateModeIsAuditedAgainstExact) {
               0);
     const auto s = summary(d);
     const auto a = s["audit_exact"];
-    EXPECT_GT(a["n"].get<int>(), 1000);
-    EXPECT_LT(a["n"].get<int>(), 2000);  // about half of the 2995 candidates
+    EXPECT_GT(a["n"].get<int>(), 350);
+    EXPECT_LT(a["n"].get<int>(), 550);  // about half of the 899 candidates the generator's rules keep
     EXPECT_LT(a["max_abs_deviation"].get<double>(), 1e-3);
     EXPECT_GE(a["recall_at_k_vs_exact"]["100"].get<double>(), 0.95);
     // --log-json: machine-readable progress, ending with a "done" event.
@@ -234,7 +234,8 @@ TEST(Screen, LiveProgressOnlyOnATerminal) {
 
 TEST(Screen, SpaceGroupFilter) {
     const fs::path d = scratch("sg");
-    const std::string base = env() + cli() + " screen --model cgcnn/band-gap --generate 'perovskite:A=Ca,Sr;B=Ti;X=O,F' --no-progress";
+    const std::string base = env() + cli() + " screen --model cgcnn/band-gap --generate 'perovskite:A=Ca,Sr;B=Ti;X=O,F' --no-progress"
+                             " --no-charge-balance";  // CaTiF3 and SrTiF3 do not balance charge
     ASSERT_EQ(xs_test::run(base + " --spacegroups 221 --out " + (d / "a").string() + " >/dev/null 2>&1"), 0);
     ASSERT_EQ(xs_test::run(base + " --spacegroups 62,225 --out " + (d / "b").string() + " >/dev/null 2>&1"), 0);
     // Ideal cubic perovskites are all Pm-3m (221).

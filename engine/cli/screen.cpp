@@ -32,6 +32,8 @@ std::vector<std::string> words(const std::string& s) {
 struct screen_args {
     std::vector<std::string> models, ensembles, where, elements;
     std::string atom_init, input, generate, objective, spacegroups, labels, out;
+    std::string tolerance = "0.8:1.1";
+    bool no_charge_balance = false;
     input_args in;
     std::size_t top = 100, max_records = 0, repeat_to = 0;
     double risk = 0, symprec = 1e-3, checkpoint_seconds = 5, audit_exact = 0, max_images = 0;
@@ -54,6 +56,15 @@ int screen(const screen_args& a, const std::string& command_line) {
     }
     o.input = a.input;
     o.generate = a.generate;
+    o.generator.charge_balance = !a.no_charge_balance;
+    {
+        const auto colon = a.tolerance.find(':');
+        if (colon == std::string::npos) throw usage_error("--tolerance expects LO:HI, e.g. 0.8:1.1");
+        o.generator.tolerance_min = number(a.tolerance.substr(0, colon), "--tolerance");
+        o.generator.tolerance_max = number(a.tolerance.substr(colon + 1), "--tolerance");
+        if (!(o.generator.tolerance_min <= o.generator.tolerance_max))
+            throw usage_error("--tolerance expects LO <= HI, got '" + a.tolerance + "'");
+    }
     o.top = a.top;
     if (!a.objective.empty()) {
         const auto w = words(a.objective);
@@ -124,6 +135,14 @@ command add_screen(CLI::App& app, const std::string& command_line) {
         ->group(group_input);
     sub->add_option("--generate", a->generate, "Enumerate candidates instead of --input: perovskite[:A=..;B=..;X=..]")
         ->type_name("SPEC")
+        ->group(group_input);
+    sub->add_flag("--no-charge-balance", a->no_charge_balance,
+                  "--generate: keep candidates no assignment of common oxidation states balances")
+        ->group(group_input);
+    sub->add_option("--tolerance", a->tolerance,
+                    "--generate: keep Goldschmidt tolerance factors t in [LO, HI] (Shannon radii)")
+        ->type_name("LO:HI")
+        ->default_str("0.8:1.1")
         ->group(group_input);
     add_input_options(*sub, a->in);
     sub->add_option("--max-records", a->max_records, "Stop after this many input records (0: all)")

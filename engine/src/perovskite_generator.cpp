@@ -3,6 +3,7 @@
 #include <sstream>
 #include <vector>
 
+#include "engine/src/perovskite_rules.hpp"
 #include "xtalsieve/elements.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/generator.hpp"
@@ -40,8 +41,10 @@ std::vector<int> symbols(std::initializer_list<const char*> l) {
 
 class perovskite_reader final : public record_reader {
 public:
-    perovskite_reader(std::vector<int> a, std::vector<int> b, std::vector<int> x)
-        : a_(std::move(a)), b_(std::move(b)), x_(std::move(x)) {}
+    perovskite_reader(std::vector<int> a, std::vector<int> b, std::vector<int> x, generator_options opt)
+        : a_(std::move(a)), b_(std::move(b)), x_(std::move(x)), opt_(opt) {}
+
+    std::vector<std::string> descriptor_names() const override { return {"t"}; }
 
     bool next(record& r) override {
         const std::size_t total = a_.size() * b_.size() * x_.size();
@@ -69,6 +72,13 @@ public:
             r.text += sa + "1 " + sa + " 0 0 0\n" + sb + "1 " + sb + " 0.5 0.5 0.5\n";
             r.text += sx + "1 " + sx + " 0.5 0.5 0\n" + sx + "2 " + sx + " 0.5 0 0.5\n" + sx + "3 " + sx + " 0 0.5 0.5\n";
             if (!(a > 0)) r.error = r.id + ": no tabulated ionic radius for an element";
+            // Every candidate is emitted, the ruled-out ones marked, so the
+            // screen accounts for all of them (inputs = scored + filtered + ...).
+            const perovskite_ions ions = assess_perovskite(za, zb, zx);
+            r.descriptors = {ions.t};
+            if (opt_.charge_balance && !ions.charge_balanced) r.filtered = "charge balance";
+            else if (std::isnan(ions.t)) r.filtered = "tolerance factor: no Shannon radii";
+            else if (!(ions.t >= opt_.tolerance_min && ions.t <= opt_.tolerance_max)) r.filtered = "tolerance factor";
             return true;
         }
         return false;
@@ -76,6 +86,7 @@ public:
 
 private:
     std::vector<int> a_, b_, x_;
+    generator_options opt_;
     std::size_t k_ = 0, index_ = 0;
 };
 
@@ -83,7 +94,10 @@ private:
 
 double ionic_radius(int z) { return z >= 1 && z <= max_atomic_number ? radii[z - 1].ionic : 0.0; }
 
-std::unique_ptr<record_reader> open_generator(const std::string& spec) {
+std::unique_ptr<record_reader> open_generator(const std::string& spec, generator_options opt) {
+    if (!(opt.tolerance_min <= opt.tolerance_max))
+        throw error("tolerance window: expected LO <= HI, got " + std::to_string(opt.tolerance_min) + ":" +
+                    std::to_string(opt.tolerance_max));
     const auto colon = spec.find(':');
     const std::string kind = spec.substr(0, colon);
     if (kind != "perovskite") throw error("unknown generator '" + kind + "' (available: perovskite)");
@@ -106,7 +120,7 @@ std::unique_ptr<record_reader> open_generator(const std::string& spec) {
             else throw error("generator '" + spec + "': unknown site '" + part.substr(0, 1) + "'");
         }
     }
-    return std::make_unique<perovskite_reader>(std::move(a), std::move(b), std::move(x));
+    return std::make_unique<perovskite_reader>(std::move(a), std::move(b), std::move(x), opt);
 }
 
 }  // namespace xtalsieve

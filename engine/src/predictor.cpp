@@ -103,6 +103,7 @@ struct predictor::impl {
         it.out.line = it.rec.line;
         if (it.out.skipped) return;
         it.out.warnings = std::move(it.rec.warnings);
+        it.out.descriptors = std::move(it.rec.descriptors);
         if (it.rec.non_structure) {
             it.out.non_structure = true;
             return;
@@ -123,6 +124,10 @@ struct predictor::impl {
             std::sort(it.out.elements.begin(), it.out.elements.end());
             it.out.elements.erase(std::unique(it.out.elements.begin(), it.out.elements.end()), it.out.elements.end());
             if (opt.key) it.out.key = opt.key(s);
+            if (!it.rec.filtered.empty()) {
+                it.out.filtered = it.rec.filtered;
+                return;
+            }
             if (opt.prefilter) {
                 it.out.filtered = opt.prefilter(s);
                 if (!it.out.filtered.empty()) return;

@@ -197,6 +197,9 @@ screen_counts run_screen(const screen_options& opt) {
                          std::to_string(opt.maximize) + "|" + fmt(opt.risk) + "|" + opt.labels + "|" +
                          std::to_string(opt.dedup) + "|" + std::to_string(opt.max_atoms) + "|" +
                          std::to_string(opt.write_all) + "|" + std::to_string(opt.max_records);
+        if (!opt.generate.empty())
+            fp += "|" + std::to_string(opt.generator.charge_balance) + "|" + fmt(opt.generator.tolerance_min) + ":" +
+                  fmt(opt.generator.tolerance_max);
         for (const auto& c : checksums) fp += "|" + c;
         for (const auto& w : opt.where) fp += "|" + w.property + w.op + fmt(w.a) + fmt(w.b);
         for (const auto& e : opt.element_filters) fp += "|" + e;
@@ -239,7 +242,22 @@ screen_counts run_screen(const screen_options& opt) {
         if (!opt.resume || keep == 0) f << header;
         return f;
     };
+    auto open_stream = [&]() -> std::unique_ptr<record_reader> {
+        if (!opt.generate.empty()) return open_generator(opt.generate, opt.generator);
+        if (opt.repeat_to) return open_repeated(opt.input, opt.repeat_to, opt.input_opt);
+        return open_input(opt.input, opt.input_opt);
+    };
+    std::unique_ptr<record_reader> reader = open_stream();
+    // The source's own numbers about each candidate (a generator's t) follow natoms.
+    const std::vector<std::string> descriptor_names = reader->descriptor_names();
+    auto descriptor_cells = [&](const std::vector<double>& d) {
+        std::string out;
+        for (std::size_t i = 0; i < descriptor_names.size(); ++i)
+            out += "," + (i < d.size() && std::isfinite(d[i]) ? fmt(d[i]) : std::string());
+        return out;
+    };
     std::string header = "id,formula,natoms";
+    for (const auto& n : descriptor_names) header += "," + csv_field(n);
     for (const auto& p : props) {
         header += "," + csv_field(p.name);
         if (p.members.size() > 1) header += "," + csv_field(p.name + "_std");
@@ -290,12 +308,6 @@ screen_counts run_screen(const screen_options& opt) {
         st.save(ckpt_file);
     };
 
-    auto open_stream = [&]() -> std::unique_ptr<record_reader> {
-        if (!opt.generate.empty()) return open_generator(opt.generate);
-        if (opt.repeat_to) return open_repeated(opt.input, opt.repeat_to, opt.input_opt);
-        return open_input(opt.input, opt.input_opt);
-    };
-    std::unique_ptr<record_reader> reader = open_stream();
     // The audit sample: a fixed pseudo-random subset of stream positions.
     auto audited = [&](std::size_t seq) {
         std::uint64_t h = seq * 0x9e3779b97f4a7c15ull;
@@ -349,7 +361,7 @@ screen_counts run_screen(const screen_options& opt) {
             const std::string warnings = join_warnings(p.warnings);
             if (!p.warnings.empty()) ++st.warned;
             if (all.is_open()) {
-                all << csv_field(p.id) << ',' << csv_field(p.formula) << ',' << p.n_atoms;
+                all << csv_field(p.id) << ',' << csv_field(p.formula) << ',' << p.n_atoms << descriptor_cells(p.descriptors);
                 for (std::size_t i = 0; i < props.size(); ++i) {
                     all << ',' << fmt(mean[i]);
                     if (props[i].members.size() > 1) all << ',' << fmt(sd[i]);
@@ -377,7 +389,7 @@ screen_counts run_screen(const screen_options& opt) {
             }
             if (ok) {
                 ++st.scored;
-                screen_entry e{p.seq, p.id, p.source, p.index, score, mean, sd, p.formula, p.n_atoms, warnings};
+                screen_entry e{p.seq, p.id, p.source, p.index, score, mean, sd, p.formula, p.n_atoms, warnings, p.descriptors};
                 if (heap.size() < opt.top) {
                     heap.push_back(std::move(e));
                     std::push_heap(heap.begin(), heap.end(), heap_cmp);
@@ -408,7 +420,8 @@ screen_counts run_screen(const screen_options& opt) {
         top << "rank," << header << ",score,warnings,source,record\n";
         for (std::size_t r = 0; r < heap.size(); ++r) {
             const auto& e = heap[r];
-            top << r + 1 << ',' << csv_field(e.id) << ',' << csv_field(e.formula) << ',' << e.natoms;
+            top << r + 1 << ',' << csv_field(e.id) << ',' << csv_field(e.formula) << ',' << e.natoms
+                << descriptor_cells(e.descriptors);
             for (std::size_t i = 0; i < props.size(); ++i) {
                 top << ',' << fmt(e.values[i]);
                 if (props[i].members.size() > 1) top << ',' << fmt(e.stds[i]);
@@ -516,10 +529,15 @@ screen_counts run_screen(const screen_options& opt) {
             rd.thresholds.emplace_back(opt.where[c].property + " " + opt.where[c].op, v);
         }
     rd.table_header = {"rank", "id", "formula", "natoms"};
+    for (const auto& n : descriptor_names) rd.table_header.push_back(n);
     for (const auto& p : props) rd.table_header.push_back(p.name);
     rd.table_header.push_back("score");
     for (std::size_t r = 0; r < heap.size(); ++r) {
         std::vector<std::string> row = {std::to_string(r + 1), heap[r].id, heap[r].formula, std::to_string(heap[r].natoms)};
+        for (std::size_t i = 0; i < descriptor_names.size(); ++i) {
+            const auto& d = heap[r].descriptors;
+            row.push_back(i < d.size() && std::isfinite(d[i]) ? fmt(d[i]) : "");
+        }
         for (std::size_t i = 0; i < props.size(); ++i)
             row.push_back(fmt(heap[r].values[i]) + (props[i].members.size() > 1 ? " ± " + fmt(heap[r].stds[i]) : ""));
         row.push_back(fmt(heap[r].score));
@@ -527,7 +545,11 @@ screen_counts run_screen(const screen_options& opt) {
     }
     rd.facts = {{"inputs", std::to_string(st.inputs)},     {"scored", std::to_string(st.scored)},
                 {"filtered", std::to_string(st.filtered)}, {"duplicate", std::to_string(st.duplicate)},
-                {"failed", std::to_string(st.failed)},     {"command", opt.command_line}};
+                {"failed", std::to_string(st.failed)}};
+    // What each filter removed (the generator's physical rules among them).
+    for (const auto& [k, b] : st.filtered_by)
+        rd.facts.emplace_back("filtered: " + k, std::to_string(roaring_bitmap_get_cardinality(b)));
+    rd.facts.emplace_back("command", opt.command_line);
     {
         std::ofstream f(dir / "report.html", std::ios::trunc);
         f << render_report(rd);

@@ -80,7 +80,7 @@ void screen_state::save(const std::filesystem::path& file) const {
     for (const auto& [z, b] : element_index) j["element_index"][std::to_string(z)] = to_bytes(b);
     auto& t = j["top"] = nlohmann::json::array();
     for (const auto& e : top)
-        t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds, e.formula, e.natoms, e.warnings});
+        t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds, e.formula, e.natoms, e.warnings, e.descriptors});
     j["lab_pred"] = lab_pred;
     j["lab_true"] = lab_true;
     j["lab_score"] = lab_score;
@@ -135,10 +135,15 @@ void screen_state::load(const std::filesystem::path& file) {
             for (const auto& [k, v] : j["element_index"].items())
                 element_index[std::stoi(k)] = from_bytes(v.get<std::vector<std::uint8_t>>());
         top.clear();
-        for (const auto& e : j.at("top"))
+        for (const auto& e : j.at("top")) {
             top.push_back({e[0], e[1], e[2], e[3], e[4], e[5].get<std::vector<double>>(), e[6].get<std::vector<double>>(),
                            e.size() > 7 ? e[7].get<std::string>() : "", e.size() > 8 ? e[8].get<int>() : 0,
-                           e.size() > 9 ? e[9].get<std::string>() : ""});
+                           e.size() > 9 ? e[9].get<std::string>() : "", {}});
+            // JSON has no NaN (it is saved as null): a descriptor without a value.
+            if (e.size() > 10)
+                for (const auto& d : e[10])
+                    top.back().descriptors.push_back(d.is_null() ? std::nan("") : d.get<double>());
+        }
         lab_pred = j.at("lab_pred").get<std::vector<double>>();
         lab_true = j.at("lab_true").get<std::vector<double>>();
         lab_score = j.at("lab_score").get<std::vector<double>>();

@@ -30,6 +30,7 @@ struct screen_entry {
     std::string formula;         // reduced formula
     int natoms = 0;
     std::string warnings;        // "; "-joined, empty when none
+    std::vector<double> descriptors;  // the record's (a generator's t), in the stream's order
 };
 
 struct screen_state {

@@ -28,6 +28,15 @@ struct record {
     bool non_structure = false;
     // Notes from reading that do not stop the record (a renamed duplicate id ...).
     std::vector<std::string> warnings;
+    // Non-empty: the source itself rules the candidate out (a generator's
+    // physical rule, e.g. "charge balance"); it is parsed, so its formula and
+    // elements are known, but not predicted, and the screen counts it as
+    // filtered with this reason.
+    std::string filtered;
+    // Numbers the source knows about the candidate (a generator's tolerance
+    // factor), one per record_reader::descriptor_names(), in that order; the
+    // screen writes them as extra result columns.
+    std::vector<double> descriptors;
 };
 
 // A stream of records. Not thread-safe: one reader per stream.
@@ -36,6 +45,8 @@ public:
     virtual ~record_reader() = default;
     // Fills r with the next record; false at the end.
     virtual bool next(record& r) = 0;
+    // Names of the per-record descriptors this stream fills (result columns).
+    virtual std::vector<std::string> descriptor_names() const { return {}; }
 };
 
 struct input_options {

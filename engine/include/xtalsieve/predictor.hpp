@@ -24,7 +24,8 @@ struct predict_options {
     double max_images_per_atom = 0;
     // Optional hooks, run on worker threads after parsing (must be thread-safe):
     // a non-empty reason from `prefilter` skips inference for that structure
-    // (the prediction reports it in `filtered`); `key` computes a
+    // (the prediction reports it in `filtered`, as it does a record's own
+    // record::filtered, which comes first); `key` computes a
     // de-duplication key stored in the prediction.
     std::function<std::string(const structure&)> prefilter;
     std::function<std::string(const structure&)> key;
@@ -50,6 +51,7 @@ struct prediction {
     bool skipped = false;         // predict_options::skip said so: nothing else is set
     bool non_structure = false;   // a CIF block without atom sites: no prediction, not a failure
     std::vector<std::string> warnings;  // why the result may be suspect (it is still the model's)
+    std::vector<double> descriptors;    // record::descriptors, passed through
 };
 
 // Time spent per stage, summed over worker threads (nanoseconds), and counts.

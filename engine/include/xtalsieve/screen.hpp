@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "xtalsieve/generator.hpp"
 #include "xtalsieve/input.hpp"
 
 namespace xtalsieve {
@@ -23,6 +24,7 @@ struct screen_options {
     std::string atom_init;            // empty: beside each checkpoint
     std::string input;                // as `predict`; or empty with `generate`
     std::string generate;             // e.g. "perovskite" or "perovskite:A=Ca,Sr;B=Ti;X=O"
+    generator_options generator;      // --no-charge-balance, --tolerance
     input_options input_opt;          // --format, --species, --select, --disorder
     std::size_t top = 100;            // K
     std::string objective;            // property; empty: the first model
