@@ -186,16 +186,20 @@ outcome capture(const std::string& args) {
 const std::map<std::string, std::vector<std::string>>& command_options() {
     static const std::map<std::string, std::vector<std::string>> m = {
         {"predict", {"--model", "--atom-init", "--input", "--output", "--threads", "--batch-atoms", "--approx", "--device",
-                     "--isa", "--format", "--species", "--select", "--disorder", "--max-record-mb"}},
+                     "--isa", "--format", "--species", "--select", "--disorder", "--max-record-mb",
+                     "--max-images-per-atom"}},
         {"screen", {"--model", "--ensemble", "--input", "--generate", "--top", "--objective", "--where", "--risk",
                     "--elements", "--max-atoms", "--spacegroups", "--symprec", "--labels", "--out", "--threads",
                     "--atom-init", "--max-records", "--checkpoint-seconds", "--approx", "--audit-exact", "--repeat-to",
                     "--dedup", "--all", "--resume", "--log-json", "--no-progress", "--isa", "--format", "--species",
-                    "--select", "--disorder", "--max-record-mb", "--no-charge-balance", "--tolerance"}},
+                    "--select", "--disorder", "--max-record-mb", "--no-charge-balance", "--tolerance",
+                    "--max-images-per-atom"}},
         {"convert", {"--model", "--output", "--atom-init"}},
         {"bench", {"--model", "--input", "--repeat-to", "--threads", "--batch-atoms", "--output", "--atom-init",
                    "--approx", "--device", "--isa"}},
         {"models", {}},
+        {"structures", {"--input", "--output", "--order", "--format", "--species", "--select", "--disorder",
+                        "--max-record-mb"}},
     };
     return m;
 }
@@ -282,7 +286,8 @@ TEST(Cli, VersionNamesTheBackends) {
         EXPECT_EQ(o.rc, 0) << args;
         EXPECT_NE(o.out.find("xtalsieve 0.1.0"), std::string::npos) << o.out;
         EXPECT_NE(o.out.find("git "), std::string::npos) << o.out;
-        EXPECT_NE(o.out.find("backends: cpu (avx512, avx2, portable)"), std::string::npos) << o.out;
+        EXPECT_NE(o.out.find("backends: cpu (built: avx512, avx2, portable; this CPU runs: "), std::string::npos) << o.out;
+        EXPECT_NE(o.out.find("portable)"), std::string::npos) << o.out;  // every x86-64 CPU runs it
         EXPECT_NE(o.out.find("cuda: not built"), std::string::npos) << o.out;
     }
 }
