@@ -10,8 +10,17 @@ namespace {
 // True for a tag line that gives atom site coordinates: what makes a data
 // block a structure (publication, powder-profile and other blocks have none).
 bool site_coordinate_tag(std::string_view l) {
-    const std::size_t b = l.find_first_not_of(" \t");
-    if (b == std::string_view::npos) return false;
+    // Called for every line of a block until one matches: a cheap test first.
+    if (l.size() < 17) return false;
+    std::size_t b = 0;
+    if (l[0] != '_') {  // values and most other lines end here
+        if (l[0] != ' ' && l[0] != '\t') return false;
+        while (b < l.size() && (l[b] == ' ' || l[b] == '\t')) ++b;
+    }
+    // "_atom_site_fract_" / "_atom_site_cartn_": '_', 'a', then 'f' or 'c' at offset 11.
+    if (l.size() - b < 17 || l[b] != '_' || (l[b + 1] | 0x20) != 'a' ||
+        ((l[b + 11] | 0x20) != 'f' && (l[b + 11] | 0x20) != 'c'))
+        return false;
     l = l.substr(b);
     for (std::string_view tag : {std::string_view("_atom_site_fract_"), std::string_view("_atom_site_cartn_")}) {
         if (l.size() < tag.size()) continue;
@@ -147,6 +156,7 @@ private:
     // line read ahead is kept in head_. False at the end of the file.
     bool read_block(block& b) {
         if (eof_ && !have_head_) return false;
+        b.text.reserve(last_size_);  // blocks of a file are alike: one allocation, no regrowth
         if (have_head_) {
             b.header = true;
             b.name = head_name_;
@@ -166,6 +176,7 @@ private:
                 head_.assign(l);
                 head_name_ = name;
                 head_line_ = lines_.number();
+                last_size_ = b.text.size();
                 return true;
             }
             if (header) {
@@ -204,6 +215,7 @@ private:
     bool have_head_ = false;
     std::string head_, head_name_;
     std::size_t head_line_ = 0;
+    std::size_t last_size_ = 0;  // text size of the last block read
 };
 
 }  // namespace
