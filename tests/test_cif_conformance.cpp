@@ -27,6 +27,7 @@
 #include "test_support.hpp"
 #include "xtalsieve/elements.hpp"
 #include "xtalsieve/input.hpp"
+#include "xtalsieve/predictor.hpp"
 
 using namespace xtalsieve;
 
@@ -135,4 +136,45 @@ TEST(GoldenCifConformance, PymatgensOwnCorpusReadsAsPymatgenReadsIt) {
     EXPECT_EQ(files, 86u);
     EXPECT_EQ(identical, 79u);
     EXPECT_EQ(documented, 2u);
+}
+
+// CGCNN on the corpus: the eight official models through xtalsieve's CIF path
+// against the reference pipeline (tools/cgcnn_reference.py --avx512-numpy,
+// PyTorch 1.13 on pymatgen's Structure.from_file, i.e. each file's first
+// structure). The reference itself depends on the machine at exact ties:
+// numpy's AVX2 and AVX-512 cos/sin differ in the last bit, which changes
+// pymatgen's lattice matrix at 1e-16 and so which equidistant neighbour is a
+// site's 12th. Run on an AVX2 machine without --avx512-numpy, the reference
+// gives 1.650 eV for the cubic BaTiO3 (surface_tests__icsd_batio3) where the
+// AVX-512 convention of the shared reference data, which xtalsieve follows
+// (engine/src/lattice_numpy_trig.inc), gives 1.979 eV.
+TEST(GoldenCifConformance, CgcnnPredictionsOnTheCorpusMatchTheReference) {
+    const auto dir = xs_test::shared_dir() / "data" / "cif-conformance";
+    const auto ref = xs_test::read_table(xs_test::data_dir() / "cif-conformance-cgcnn.csv");
+    std::vector<model_weights> ws;
+    for (const auto& n : xs_test::official_names()) ws.push_back(load_weights(xs_test::pretrained_dir() / (n + ".pth.tar")));
+    predictor pred(std::move(ws));
+    std::size_t compared = 0, within = 0, structures = 0;
+    double worst = 0;
+    for (const auto& id : ref.keys) {
+        auto reader = open_input(dir / (id + ".cif"));
+        record r;
+        while (reader->next(r) && r.non_structure) {
+        }
+        const structure s = parse_record(r);
+        const auto v = pred.predict(s);
+        ++structures;
+        for (std::size_t k = 0; k < v.size(); ++k) {
+            const double want = ref.num(id, pred.model_names()[k]);
+            const double d = std::abs(v[k] - want);
+            worst = std::max(worst, d);
+            ++compared;
+            if (d <= 1e-4) ++within;
+            else ADD_FAILURE() << id << " " << pred.model_names()[k] << ": " << v[k] << " vs reference " << want;
+        }
+    }
+    std::printf("[ conformance ] CGCNN on the corpus: %zu structures, %zu/%zu predictions within 1e-4, max |d| = %.3g\n",
+                structures, within, compared, worst);
+    EXPECT_EQ(structures, 79u);
+    EXPECT_EQ(within, compared);
 }

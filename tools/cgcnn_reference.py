@@ -109,7 +109,12 @@ def main():
     ap.add_argument("--output")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--avx512-numpy", action="store_true",
+                    help="build lattices with the trig bits of numpy's AVX-512 path (see avx512_numpy_trig.py)")
     a = ap.parse_args()
+    if a.avx512_numpy:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import avx512_numpy_trig  # noqa: F401
     torch.set_num_threads(os.cpu_count())
     atom_init = json.load(open(a.atom_init))
     models = [load_model(p) for p in a.checkpoint]
