@@ -454,7 +454,8 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
     structure s;
     s.id = id;
     // Neither sites nor a cell: a publication or profile block, not a structure.
-    if (!b.get("_atom_site_fract_x") && !b.get("_atom_site_cartn_x") && !b.get("_cell_length_a"))
+    const auto fx = b.get("_atom_site_fract_x");  // looked up once, used for the sites below
+    if (!fx && !b.get("_atom_site_cartn_x") && !b.get("_cell_length_a"))
         throw error(id + ": missing atom sites and cell (no _atom_site_fract_x/y/z, no _cell_length_a): not a "
                          "structure block");
     const double a = required_number(b, "_cell_length_a", id);
@@ -550,7 +551,6 @@ structure read_cif(std::string_view text, const std::string& id, disorder_policy
 
     const auto labels = b.get("_atom_site_label");
     const auto types = b.get("_atom_site_type_symbol");
-    const auto fx = b.get("_atom_site_fract_x");
     const auto fy = b.get("_atom_site_fract_y");
     const auto fz = b.get("_atom_site_fract_z");
     const auto occ = b.get("_atom_site_occupancy");
