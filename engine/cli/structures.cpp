@@ -81,7 +81,7 @@ command add_structures(CLI::App& app) {
         ->required()
         ->group(group_output);
     sub->add_option("--order", a->order,
-                    "Site order: file (as read: for CIF, pymatgen's order) or reference (by electronegativity, "
+                    "Site order: file (as read; for CIF, grouped by element in file order) or reference (by electronegativity, "
                     "as the models see them)")
         ->type_name("ORDER")
         ->check(CLI::IsMember({"file", "reference"}))

@@ -76,8 +76,8 @@ std::unique_ptr<record_reader> open_input(const std::filesystem::path& path,
 
 // Site order of a parsed structure: `reference` sorts the sites by Pauling
 // electronegativity as the CGCNN reference pipeline does (what every model
-// sees); `file` keeps the reader's order (for a CIF: pymatgen's, sites in file
-// order with their symmetry images).
+// sees); `file` keeps the reader's order (for a CIF: grouped by element in
+// order of first appearance, each site followed by its symmetry images).
 enum class site_order { reference, file };
 
 // Parses a record into a validated structure. Throws xtalsieve::error with
