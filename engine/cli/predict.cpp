@@ -7,6 +7,7 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/model_args.hpp"
+#include "engine/cli/run_report.hpp"
 #include "xtalsieve/csv_writer.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/input.hpp"
@@ -46,57 +47,35 @@ int predict(const predict_args& a) {
         if (!file) throw error(output + ": cannot write");
         out = &file;
     }
-    std::ofstream errors;
-    const std::string errors_path = output.empty() ? "" : output + ".errors.csv";
+    run_report report("xtalsieve predict", output.empty() ? "" : output + ".errors.csv");
 
     *out << "id,formula,natoms";
     for (const auto& n : pred.model_names()) *out << ',' << csv_field(n);
     *out << ",warnings\n";
-    std::size_t n_ok = 0, n_failed = 0, n_skipped = 0, n_non_structure = 0;
     std::string line;
     pred.run(*reader, [&](const prediction& p) {
         if (p.non_structure) {  // a CIF block without atom sites: no row
-            ++n_non_structure;
+            report.non_structure();
             return;
         }
         line = csv_field(p.id) + ',' + csv_field(p.formula) + ',' + (p.formula.empty() ? "" : std::to_string(p.n_atoms));
-        std::string warnings;
-        for (const auto& w : p.warnings) {
-            warnings += (warnings.empty() ? "" : "; ") + w;
-            std::fprintf(stderr, "xtalsieve predict: %s: warning: %s\n", p.id.c_str(), w.c_str());
-        }
+        for (const auto& w : p.warnings) report.warning(p.id, w);
         if (!p.filtered.empty()) {
             line.append(pred.model_names().size(), ',');
-            ++n_skipped;
-            std::fprintf(stderr, "xtalsieve predict: %s: skipped (%s)\n", p.id.c_str(), p.filtered.c_str());
+            report.skipped(p.id + ": skipped (" + p.filtered + ")");
         } else if (p.error.empty()) {
             for (double v : p.values) line += ',' + csv_number(v);
-            ++n_ok;
+            report.ok();
         } else {
             line.append(pred.model_names().size(), ',');
-            ++n_failed;
-            std::fprintf(stderr, "xtalsieve predict: %s\n", p.error.c_str());
-            if (!errors_path.empty()) {
-                if (!errors.is_open()) {
-                    errors.open(errors_path, std::ios::binary | std::ios::trunc);
-                    errors << "id,source,reason\n";
-                }
-                std::string where = p.source;
-                if (p.line) where += ":" + std::to_string(p.line);
-                errors << csv_field(p.id) << ',' << csv_field(where) << ',' << csv_field(p.error) << '\n';
-            }
+            report.failed(p.id, p.source, p.line, p.error);
         }
-        line += ',' + csv_field(warnings) + '\n';
+        line += ',' + csv_field(joined_warnings(p)) + '\n';
         *out << line;
     });
     out->flush();
     if (!*out) throw error((output.empty() ? std::string("stdout") : output) + ": write failed");
-    if (!errors_path.empty() && !errors.is_open()) std::filesystem::remove(errors_path);
-    std::fprintf(stderr, "xtalsieve predict: %zu predicted, %zu skipped, %zu failed%s", n_ok, n_skipped, n_failed,
-                 n_failed && !errors_path.empty() ? (" (see " + errors_path + ")").c_str() : "");
-    if (n_non_structure) std::fprintf(stderr, "; %zu CIF blocks without atom sites ignored", n_non_structure);
-    std::fputc('\n', stderr);
-    return n_failed ? 3 : 0;
+    return report.finish("predicted");
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "engine/cli/commands.hpp"
+#include "engine/cli/run_report.hpp"
 #include "xtalsieve/cif.hpp"
-#include "xtalsieve/csv_writer.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/input.hpp"
 #include "xtalsieve/writers.hpp"
@@ -26,42 +26,26 @@ int structures(const structures_args& a) {
     auto reader = open_input(a.input, a.in.get());
     std::ofstream out(a.output, std::ios::binary | std::ios::trunc);
     if (!out) throw error(a.output + ": cannot write");
-    const std::string errors_path = a.output + ".errors.csv";
-    std::ofstream errors;
+    run_report report("xtalsieve structures", a.output + ".errors.csv");
     const site_order order = a.order == "reference" ? site_order::reference : site_order::file;
-    std::size_t n_ok = 0, n_failed = 0, n_skipped = 0, n_non_structure = 0;
     record r;
     while (reader->next(r)) {
         if (r.non_structure) {
-            ++n_non_structure;
+            report.non_structure();
             continue;
         }
         try {
             out << to_text(parse_record(r, order), fmt);
-            ++n_ok;
+            report.ok();
         } catch (const disorder_skipped& e) {
-            ++n_skipped;
-            std::fprintf(stderr, "xtalsieve structures: %s\n", e.what());
+            report.skipped(e.what());
         } catch (const error& e) {
-            ++n_failed;
-            std::fprintf(stderr, "xtalsieve structures: %s\n", e.what());
-            if (!errors.is_open()) {
-                errors.open(errors_path, std::ios::binary | std::ios::trunc);
-                errors << "id,source,reason\n";
-            }
-            std::string where = r.source;
-            if (r.line) where += ":" + std::to_string(r.line);
-            errors << csv_field(r.id) << ',' << csv_field(where) << ',' << csv_field(e.what()) << '\n';
+            report.failed(r.id, r.source, r.line, e.what());
         }
     }
     out.flush();
     if (!out) throw error(a.output + ": write failed");
-    if (!errors.is_open()) std::filesystem::remove(errors_path);
-    std::fprintf(stderr, "xtalsieve structures: %zu written, %zu skipped, %zu failed%s", n_ok, n_skipped, n_failed,
-                 n_failed ? (" (see " + errors_path + ")").c_str() : "");
-    if (n_non_structure) std::fprintf(stderr, "; %zu CIF blocks without atom sites ignored", n_non_structure);
-    std::fputc('\n', stderr);
-    return n_failed ? 3 : 0;
+    return report.finish("written");
 }
 
 }  // namespace

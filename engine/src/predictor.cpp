@@ -157,6 +157,12 @@ struct predictor::impl {
     }
 };
 
+std::string joined_warnings(const prediction& p) {
+    std::string out;
+    for (const auto& w : p.warnings) out += (out.empty() ? "" : "; ") + w;
+    return out;
+}
+
 predictor::predictor(std::vector<model_weights> models, predict_options opt) : impl_(std::make_unique<impl>()) {
     if (models.empty()) throw error("no model given");
     impl_->opt = opt;

@@ -117,12 +117,6 @@ std::unordered_map<std::string, double> load_labels(const std::string& spec, std
 
 std::string fmt(double x) { return csv_number(x); }
 
-std::string join_warnings(const std::vector<std::string>& w) {
-    std::string out;
-    for (const auto& x : w) out += (out.empty() ? "" : "; ") + x;
-    return out;
-}
-
 }  // namespace
 
 screen_counts run_screen(const screen_options& opt) {
@@ -358,7 +352,7 @@ screen_counts run_screen(const screen_options& opt) {
                 sd[i] = std::sqrt(s2 / n);
             }
             const double score = mean[obj] + (opt.maximize ? -opt.risk : opt.risk) * sd[obj];
-            const std::string warnings = join_warnings(p.warnings);
+            const std::string warnings = joined_warnings(p);
             if (!p.warnings.empty()) ++st.warned;
             if (all.is_open()) {
                 all << csv_field(p.id) << ',' << csv_field(p.formula) << ',' << p.n_atoms << descriptor_cells(p.descriptors);

@@ -54,6 +54,9 @@ struct prediction {
     std::vector<double> descriptors;    // record::descriptors, passed through
 };
 
+// A prediction's warnings as one CSV field: "; "-joined, empty when none.
+std::string joined_warnings(const prediction& p);
+
 // Time spent per stage, summed over worker threads (nanoseconds), and counts.
 struct predict_stats {
     std::uint64_t read_ns = 0, parse_ns = 0, graph_ns = 0, infer_ns = 0, write_ns = 0;
