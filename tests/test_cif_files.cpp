@@ -20,10 +20,7 @@ using namespace xtalsieve;
 
 namespace {
 
-void write(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-}
+using xs_test::write_file;
 
 // The body of a sample CIF (everything after its data_ line).
 std::string body_of(const std::string& stem) {
@@ -74,9 +71,9 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 TEST(GoldenCifFiles, CombinedFileNamesStructuresAndSkipsOtherBlocks) {
     const fs::path d = xs_test::scratch("combined");
     const std::string I = body_of("1000041"), II = body_of("9011998");
-    write(d / "combined" / "paper.cif", publication_block + "data_I\n" + I + "data_II\n" + II + profile_block);
-    write(d / "alone" / "I.cif", "data_I\n" + I);
-    write(d / "alone" / "II.cif", "data_II\n" + II);
+    write_file(d / "combined" / "paper.cif", publication_block + "data_I\n" + I + "data_II\n" + II + profile_block);
+    write_file(d / "alone" / "I.cif", "data_I\n" + I);
+    write_file(d / "alone" / "II.cif", "data_II\n" + II);
     const result c = predict_path(d / "combined" / "paper.cif");
     const result a = predict_path(d / "alone");
     EXPECT_TRUE(c.errors.empty()) << c.errors.begin()->second;
@@ -92,14 +89,14 @@ TEST(GoldenCifFiles, CombinedFileNamesStructuresAndSkipsOtherBlocks) {
     EXPECT_NEAR(c.values.at("paper:II")[1], ref.num("9011998", "band-gap"), 1e-4);
 
     // One structure block among others: the file's stem is the id.
-    write(d / "one" / "single.cif", publication_block + "data_I\n" + I + profile_block);
+    write_file(d / "one" / "single.cif", publication_block + "data_I\n" + I + profile_block);
     const result one = predict_path(d / "one" / "single.cif");
     ASSERT_EQ(one.values.size(), 1u);
     EXPECT_TRUE(same_bits(one.values.at("single"), a.values.at("I")));
     EXPECT_EQ(one.non_structure, 2);
 
     // A file without any structure block is one failure with a reason, not nothing.
-    write(d / "none" / "publ.cif", publication_block);
+    write_file(d / "none" / "publ.cif", publication_block);
     const result none = predict_path(d / "none" / "publ.cif");
     ASSERT_EQ(none.errors.size(), 1u);
     EXPECT_NE(none.errors.at("publ").find("not a structure block"), std::string::npos) << none.errors.at("publ");
@@ -110,9 +107,9 @@ TEST(GoldenCifFiles, CombinedFileNamesStructuresAndSkipsOtherBlocks) {
 TEST(GoldenCifFiles, RepeatedIdsAcrossFilesAreMadeUniqueWithAWarning) {
     const fs::path d = xs_test::scratch("repeat");
     // Two IUCr files named alike in two folders, each with one structure data_I.
-    write(d / "paper1" / "supplement.cif", publication_block + "data_I\n" + body_of("1000041"));
-    write(d / "paper2" / "supplement.cif", publication_block + "data_I\n" + body_of("9011998"));
-    write(d / "paper3" / "supplement.cif", "data_I\n" + body_of("1000050"));
+    write_file(d / "paper1" / "supplement.cif", publication_block + "data_I\n" + body_of("1000041"));
+    write_file(d / "paper2" / "supplement.cif", publication_block + "data_I\n" + body_of("9011998"));
+    write_file(d / "paper3" / "supplement.cif", "data_I\n" + body_of("1000050"));
     const result r = predict_path(d);
     ASSERT_EQ(r.values.size(), 3u);
     EXPECT_TRUE(r.values.count("supplement") && r.values.count("supplement#2") && r.values.count("supplement#3"));
@@ -126,7 +123,7 @@ TEST(GoldenCifFiles, RepeatedIdsAcrossFilesAreMadeUniqueWithAWarning) {
 
 TEST(GoldenCifFiles, ScreenCountsNonStructureBlocksApart) {
     const fs::path d = xs_test::scratch("screen-blocks");
-    write(d / "in" / "paper.cif",
+    write_file(d / "in" / "paper.cif",
           publication_block + "data_I\n" + body_of("1000041") + "data_II\n" + body_of("9011998") + profile_block);
     ASSERT_EQ(xs_test::run("XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " " + xs_test::cli() +
                            " screen --model cgcnn/band-gap --input " + (d / "in").string() + " --no-progress --out " +
@@ -222,10 +219,10 @@ TEST(GoldenCifFiles, AnElementWithoutEmbeddingIsAPerRecordErrorNamingElementAndM
     const std::string cell = "_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n"
                              "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n"
                              "_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n";
-    write(d / "in" / "a_og.cif", "data_x\n" + cell + "Og1 Og 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
-    write(d / "in" / "b_md.cif", "data_x\n" + cell + "Md1 Md 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
-    write(d / "in" / "c_xx.cif", "data_x\n" + cell + "Xx1 Xx 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
-    write(d / "in" / "d_nacl.cif", "data_x\n" + cell + "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
+    write_file(d / "in" / "a_og.cif", "data_x\n" + cell + "Og1 Og 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
+    write_file(d / "in" / "b_md.cif", "data_x\n" + cell + "Md1 Md 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
+    write_file(d / "in" / "c_xx.cif", "data_x\n" + cell + "Xx1 Xx 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
+    write_file(d / "in" / "d_nacl.cif", "data_x\n" + cell + "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n");
     const result r = predict_path(d / "in");
     ASSERT_EQ(r.errors.size(), 3u);
     EXPECT_EQ(r.values.size(), 1u);
@@ -275,10 +272,10 @@ std::string cubic_cif(double a, const std::string& sites) {
 
 TEST(GoldenCifFiles, SuspiciousStructuresAreFlaggedNotRefused) {
     const fs::path d = xs_test::scratch("suspicious");
-    write(d / "in" / "a_isolated.cif", cubic_cif(20.0, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
-    write(d / "in" / "b_overlap.cif", cubic_cif(5.64, "Na1 Na 0 0 0\nCl1 Cl 0.05 0 0\n"));
-    write(d / "in" / "c_dense.cif", cubic_cif(1.0, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
-    write(d / "in" / "d_nacl.cif", cubic_cif(5.64, "Na1 Na 0 0 0\nNa2 Na 0 0.5 0.5\nNa3 Na 0.5 0 0.5\nNa4 Na 0.5 0.5 0\n"
+    write_file(d / "in" / "a_isolated.cif", cubic_cif(20.0, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+    write_file(d / "in" / "b_overlap.cif", cubic_cif(5.64, "Na1 Na 0 0 0\nCl1 Cl 0.05 0 0\n"));
+    write_file(d / "in" / "c_dense.cif", cubic_cif(1.0, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+    write_file(d / "in" / "d_nacl.cif", cubic_cif(5.64, "Na1 Na 0 0 0\nNa2 Na 0 0.5 0.5\nNa3 Na 0.5 0 0.5\nNa4 Na 0.5 0.5 0\n"
                                                "Cl1 Cl 0.5 0 0\nCl2 Cl 0 0.5 0\nCl3 Cl 0 0 0.5\nCl4 Cl 0.5 0.5 0.5\n"));
     const result r = predict_path(d / "in");
     ASSERT_TRUE(r.errors.empty()) << r.errors.begin()->second;
@@ -303,8 +300,8 @@ TEST(GoldenCifFiles, PathologicallyDenseCellsFailFastUnderAMemoryCap) {
     const fs::path d = xs_test::scratch("dense");
     for (int k = 0; k < 20; ++k) {
         const std::string n = std::to_string(100 + k);
-        write(d / "in" / ("tiny" + n + ".cif"), cubic_cif(0.1, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
-        write(d / "in" / ("salt" + n + ".cif"), cubic_cif(5.64 + 0.01 * k, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+        write_file(d / "in" / ("tiny" + n + ".cif"), cubic_cif(0.1, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
+        write_file(d / "in" / ("salt" + n + ".cif"), cubic_cif(5.64 + 0.01 * k, "Na1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n"));
     }
     // 1.5 GB of address space: enough for the program, not for one 0.1 Å cell
     // searched in full (280 MB each, several in flight).

@@ -18,9 +18,7 @@ using xs_test::cli;
 using xs_test::scratch;
 std::string models_env() { return "XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " "; }
 
-void write(const fs::path& p, const std::string& text) {
-    std::ofstream(p, std::ios::binary) << text;
-}
+using xs_test::write_file;
 
 }  // namespace
 
@@ -32,17 +30,17 @@ TEST(Cli, PredictFolderWithBadFilesReportsEachAndContinues) {
     fs::copy_file(sample / "1000041.cif", in / "good1.cif");
     fs::copy_file(sample / "9011998.cif", in / "good2.cif");
     const std::string good = xs_test::slurp(sample / "1000041.cif");
-    write(in / "truncated.cif", good.substr(0, good.size() / 3));
-    write(in / "empty.cif", "");
-    write(in / "unknown_element.cif",
+    write_file(in / "truncated.cif", good.substr(0, good.size() / 3));
+    write_file(in / "empty.cif", "");
+    write_file(in / "unknown_element.cif",
           "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n"
           "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
           "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nQq1 Qq 0 0 0\n");
-    write(in / "zero_volume.cif",
+    write_file(in / "zero_volume.cif",
           "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 0\n_cell_angle_alpha 90\n"
           "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
           "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 Na 0 0 0\n");
-    write(in / "nan_coordinate.cif",
+    write_file(in / "nan_coordinate.cif",
           "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n"
           "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
           "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 Na nan 0 0\nCl1 Cl 0.5 0.5 0.5\n");
@@ -124,7 +122,7 @@ TEST(Cli, CudaDeviceWithoutCudaBuildIsAClearError) {
 
 TEST(Cli, DisorderPolicies) {
     const fs::path dir = scratch("disorder");
-    write(dir / "alloy.cif",
+    write_file(dir / "alloy.cif",
           "data_x\n_cell_length_a 3.6\n_cell_length_b 3.6\n_cell_length_c 3.6\n_cell_angle_alpha 90\n"
           "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
           "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
@@ -151,7 +149,7 @@ TEST(Cli, RecordLimitOnTheCommandLine) {
         f.replace(f.find("%s"), 2, extra);
         return f;
     };
-    write(dir / "frames.xyz", with(" id=a") + with(" id=big note=" + std::string(1536 * 1024, 'x')) + with(" id=c"));
+    write_file(dir / "frames.xyz", with(" id=a") + with(" id=big note=" + std::string(1536 * 1024, 'x')) + with(" id=c"));
     const std::string base = models_env() + cli() + " predict --model cgcnn/band-gap --input " + (dir / "frames.xyz").string() +
                              " --output " + (dir / "out.csv").string();
     EXPECT_EQ(xs_test::run(base + " --max-record-mb 1 2>/dev/null"), 3);

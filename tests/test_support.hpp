@@ -30,6 +30,12 @@ inline std::filesystem::path scratch(const std::string& name) {
 // The xtalsieve executable under test.
 inline std::string cli() { return XS_CLI_PATH; }
 
+// Writes a file, creating its folder.
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+}
+
 inline std::string slurp(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) throw xtalsieve::error(p.string() + ": cannot open");
