@@ -147,7 +147,7 @@ TEST(GoldenCifConformance, PymatgensOwnCorpusReadsAsPymatgenReadsIt) {
 // site's 12th. Run on an AVX2 machine without --avx512-numpy, the reference
 // gives 1.650 eV for the cubic BaTiO3 (surface_tests__icsd_batio3) where the
 // AVX-512 convention of the shared reference data, which xtalsieve follows
-// (engine/src/lattice_numpy_trig.inc), gives 1.979 eV.
+// (engine/core/lattice_numpy_trig.inc), gives 1.979 eV.
 TEST(GoldenCifConformance, CgcnnPredictionsOnTheCorpusMatchTheReference) {
     const auto dir = xs_test::shared_dir() / "data" / "cif-conformance";
     const auto ref = xs_test::read_table(xs_test::data_dir() / "cif-conformance-cgcnn.csv");

@@ -7,7 +7,7 @@
 
 #include "engine/cpu/isa.hpp"
 #include "engine/cpu/kernels.hpp"
-#include "engine/models/cgcnn_params.hpp"
+#include "engine/models/cgcnn/params.hpp"
 
 using namespace xtalsieve;
 using namespace xtalsieve::cpu;

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "engine/src/perovskite_rules.hpp"
+#include "engine/screen/perovskite_rules.hpp"
 #include "test_support.hpp"
 #include "xtalsieve/elements.hpp"
 #include "xtalsieve/generator.hpp"

@@ -7,7 +7,7 @@ That bit changes the lattice matrix at the 1e-16 level, which decides the order
 of equidistant neighbours and so which of them is a structure's 12th: for a
 cubic BaTiO3 the CGCNN band gap moves from 1.979 to 1.650 eV between the two
 machines. The shared reference data were made on an AVX-512 machine, and
-xtalsieve reproduces those bits (engine/src/lattice_numpy_trig.inc). Importing
+xtalsieve reproduces those bits (engine/core/lattice_numpy_trig.inc). Importing
 this module patches pymatgen.core.lattice's numpy with the same table, so
 golden files made here agree with that convention.
 """

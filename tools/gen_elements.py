@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Prints engine/src/elements_table.inc: symbol and Pauling electronegativity
+"""Prints engine/core/elements_table.inc: symbol and Pauling electronegativity
 (as pymatgen 2022.11 tabulates it; NaN where it has none) for Z = 1 ... 118.
 
-    /usr/bin/python3 tools/gen_elements.py > engine/src/elements_table.inc
+    /usr/bin/python3 tools/gen_elements.py > engine/core/elements_table.inc
 """
 import math
 import warnings

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Prints the numpy trig table of engine/src/lattice_numpy_trig.inc.
+"""Prints the numpy trig table of engine/core/lattice_numpy_trig.inc.
 
 pymatgen builds a lattice from cell parameters with numpy's cos, sin and
 arccos, which on AVX-512 machines are SIMD implementations that differ from
 glibc's in the last bit for some inputs. Those bits decide the order of
-equidistant neighbours (see engine/src/graph.cpp), so xtalsieve reproduces
+equidistant neighbours (see engine/core/graph.cpp), so xtalsieve reproduces
 numpy's results exactly for the common angles 60, 90 and 120 degrees and
 every value derived from them in Lattice.from_parameters.
 
 Run with Debian's python3 (numpy 1.24) on an AVX-512 machine:
-    /usr/bin/python3 tools/gen_numpy_trig.py > engine/src/lattice_numpy_trig.inc
+    /usr/bin/python3 tools/gen_numpy_trig.py > engine/core/lattice_numpy_trig.inc
 """
 import itertools
 import numpy as np

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Prints engine/src/perovskite_ions_table.inc: the oxidation states and
+"""Prints engine/screen/perovskite_ions_table.inc: the oxidation states and
 Shannon effective ionic radii the perovskite generator's charge-balance and
 tolerance-factor rules use, for every element Z = 1 ... 118, from Debian's
 python3-pymatgen 2022.11.
 
-    /usr/bin/python3 tools/gen_perovskite_ions.py > engine/src/perovskite_ions_table.inc
+    /usr/bin/python3 tools/gen_perovskite_ions.py > engine/screen/perovskite_ions_table.inc
 
 One row per (element, oxidation state): {Z, state, r_XII, r_VI} in Å.
 - States: pymatgen's Element.icsd_oxidation_states (states seen in at least

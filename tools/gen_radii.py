@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Prints engine/src/radii_table.inc: pymatgen 2022.11's average ionic radius
+"""Prints engine/screen/radii_table.inc: pymatgen 2022.11's average ionic radius
 (Å, Shannon radii averaged over the element's oxidation states) and atomic
 radius for Z = 1 ... 118; 0 where pymatgen has none.
 
-    /usr/bin/python3 tools/gen_radii.py > engine/src/radii_table.inc
+    /usr/bin/python3 tools/gen_radii.py > engine/screen/radii_table.inc
 """
 import warnings
 

@@ -3,7 +3,7 @@
 2995 default cubic ABX3 candidates, whether some assignment of oxidation
 states balances charge and the Goldschmidt tolerance factor t the generator
 must report, computed here straight from pymatgen 2022.11
-(Species.get_shannon_radius), independently of engine/src/perovskite_ions_table.inc.
+(Species.get_shannon_radius), independently of engine/screen/perovskite_ions_table.inc.
 
     /usr/bin/python3 tools/make_perovskite_golden.py > tests/data/perovskite_rules_golden.csv
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string_view>
 
-#include "engine/models/cgcnn_params.hpp"
+#include "engine/models/cgcnn/params.hpp"
 #include "xtalsieve/model.hpp"
 
 namespace xtalsieve::cpu {

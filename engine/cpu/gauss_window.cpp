@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/models/cgcnn_params.hpp"
+#include "engine/models/cgcnn/params.hpp"
 
 namespace xtalsieve::cpu {
 

@@ -5,7 +5,7 @@
 
 #include "engine/cpu/cgcnn_cpu.hpp"
 #include "engine/cpu/isa.hpp"
-#include "engine/models/cgcnn_params.hpp"
+#include "engine/models/cgcnn/params.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/model.hpp"
 

@@ -25,7 +25,7 @@ struct generator_options {
 // post-transition metals; X: O, F, S, Cl, N), 2995 candidates.
 // Every candidate is emitted with descriptor "t", Goldschmidt's tolerance
 // factor t = (r_A + r_X) / (sqrt(2) (r_B + r_X)) from Shannon ionic radii
-// (see assess_perovskite in engine/src/perovskite_rules.hpp for the
+// (see assess_perovskite in engine/screen/perovskite_rules.hpp for the
 // oxidation states and the choice among several); candidates the rules rule
 // out carry record::filtered = "charge balance", "tolerance factor", or
 // "tolerance factor: no Shannon radii" (no assignment has radii, so t is

@@ -1,4 +1,4 @@
-#include "engine/src/perovskite_rules.hpp"
+#include "engine/screen/perovskite_rules.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,7 +15,7 @@ struct ion_row {
 };
 // Rows of one element are contiguous, in pymatgen's order.
 constexpr ion_row ions[] = {
-#include "engine/src/perovskite_ions_table.inc"
+#include "engine/screen/perovskite_ions_table.inc"
 };
 
 std::vector<ion_row> states_of(int z, int sign) {

@@ -1,4 +1,4 @@
-#include "engine/src/report_html.hpp"
+#include "engine/screen/report_html.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -14,7 +14,7 @@ struct perovskite_ions {
 
 // The oxidation states come from pymatgen's ICSD list (common states where it
 // is empty), the radii from Shannon (1976): A at XII, B and X at VI, see
-// engine/src/perovskite_ions_table.inc. Candidate assignments are the
+// engine/screen/perovskite_ions_table.inc. Candidate assignments are the
 // charge-balanced ones, or every sign-consistent one when none balances (so
 // t is still reported with the rule switched off); of those with radii the
 // one with |t - 1| smallest is chosen, the first in ascending (q_A, q_B, q_X)

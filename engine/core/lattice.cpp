@@ -13,7 +13,7 @@ struct trig_entry {
 };
 
 constexpr trig_entry numpy_trig[] = {
-#include "engine/src/lattice_numpy_trig.inc"
+#include "engine/core/lattice_numpy_trig.inc"
 };
 
 // numpy's result where tabulated (see tools/gen_numpy_trig.py), else libm's.

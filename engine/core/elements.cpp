@@ -14,7 +14,7 @@ struct element_row {
 };
 
 constexpr element_row table[] = {
-#include "engine/src/elements_table.inc"
+#include "engine/core/elements_table.inc"
 };
 static_assert(sizeof(table) / sizeof(table[0]) == max_atomic_number);
 

@@ -13,8 +13,8 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "engine/src/report_html.hpp"
-#include "engine/src/screen_state.hpp"
+#include "engine/screen/report_html.hpp"
+#include "engine/screen/screen_state.hpp"
 #include "io/ase_db.hpp"
 #include "xtalsieve/csv.hpp"
 #include "xtalsieve/csv_writer.hpp"

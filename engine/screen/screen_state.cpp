@@ -1,4 +1,4 @@
-#include "engine/src/screen_state.hpp"
+#include "engine/screen/screen_state.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "engine/models/cgcnn_params.hpp"
+#include "engine/models/cgcnn/params.hpp"
 
 #include <cmath>
 #include <string>

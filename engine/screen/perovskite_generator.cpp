@@ -3,7 +3,7 @@
 #include <sstream>
 #include <vector>
 
-#include "engine/src/perovskite_rules.hpp"
+#include "engine/screen/perovskite_rules.hpp"
 #include "xtalsieve/elements.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/generator.hpp"
@@ -16,7 +16,7 @@ struct radii_row {
     double ionic, atomic;
 };
 constexpr radii_row radii[] = {
-#include "engine/src/radii_table.inc"
+#include "engine/screen/radii_table.inc"
 };
 
 std::vector<int> parse_set(const std::string& list, const std::string& spec) {
