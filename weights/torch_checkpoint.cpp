@@ -96,7 +96,7 @@ double number(const value* v, const std::string& who, const char* what, const st
     throw error(who + ": " + what + " is not a number");
 }
 
-model_weights extract(const value& ckpt, const storages& st, const std::filesystem::path& path) {
+model_weights extract(const value& ckpt, const storages& st, const std::filesystem::path& path, bool cgcnn) {
     const std::string who = path.string();
     if (ckpt.k != kind::dict) throw error(who + ": checkpoint is not a dict");
     const value* sd = ckpt.get("state_dict");
@@ -123,6 +123,7 @@ model_weights extract(const value& ckpt, const storages& st, const std::filesyst
         if (v->k != kind::tensor) throw error(who + ": state_dict entry '" + key + "' is not a tensor");
         w.tensors[key] = materialize(*v, st, who, key);
     }
+    if (!cgcnn) return w;
     if (const value* norm = ckpt.get("normalizer"); norm && norm->k == kind::dict) {
         w.norm_mean = number(norm->get("mean"), who, "normalizer mean", st);
         w.norm_std = number(norm->get("std"), who, "normalizer std", st);
@@ -162,7 +163,7 @@ model_weights extract(const value& ckpt, const storages& st, const std::filesyst
     return w;
 }
 
-model_weights load_legacy(std::string_view d, const std::filesystem::path& path) {
+model_weights load_legacy(std::string_view d, const std::filesystem::path& path, bool cgcnn) {
     const std::string who = path.string();
     std::size_t pos = 0;
     auto magic = pickle::load(d, pos, who);
@@ -203,10 +204,10 @@ model_weights load_legacy(std::string_view d, const std::filesystem::path& path)
         st[k->s] = d.substr(pos, static_cast<std::size_t>(n) * es);
         pos += static_cast<std::size_t>(n) * es;
     }
-    return extract(*ckpt, st, path);
+    return extract(*ckpt, st, path, cgcnn);
 }
 
-model_weights load_zip(std::string_view d, const std::filesystem::path& path) {
+model_weights load_zip(std::string_view d, const std::filesystem::path& path, bool cgcnn) {
     const std::string who = path.string();
     std::map<std::string, std::string> files;
     archive* a = archive_read_new();
@@ -245,7 +246,7 @@ model_weights load_zip(std::string_view d, const std::filesystem::path& path) {
     storages st;
     for (const auto& [n, data] : files)
         if (n.rfind(prefix + "data/", 0) == 0) st[n.substr(prefix.size() + 5)] = data;
-    return extract(*ckpt, st, path);
+    return extract(*ckpt, st, path, cgcnn);
 }
 
 }  // namespace
@@ -253,11 +254,11 @@ model_weights load_zip(std::string_view d, const std::filesystem::path& path) {
 bool is_zip(std::string_view head) { return head.size() >= 4 && head.substr(0, 4) == std::string_view("PK\x03\x04", 4); }
 bool is_legacy(std::string_view head) { return !head.empty() && static_cast<unsigned char>(head[0]) == 0x80; }
 
-model_weights load(const std::filesystem::path& path) {
+model_weights load(const std::filesystem::path& path, bool cgcnn) {
     io::mapped_file f(path);
     const std::string_view d = f.view();
-    if (is_zip(d)) return load_zip(d, path);
-    if (is_legacy(d)) return load_legacy(d, path);
+    if (is_zip(d)) return load_zip(d, path, cgcnn);
+    if (is_legacy(d)) return load_legacy(d, path, cgcnn);
     throw error(path.string() + ": not a PyTorch checkpoint (unknown file signature)");
 }
 

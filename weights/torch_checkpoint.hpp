@@ -11,7 +11,8 @@ namespace xtalsieve::torch_ckpt {
 bool is_zip(std::string_view head);
 bool is_legacy(std::string_view head);
 
-// Fills tensors, hparams, normalizer and name of a CGCNN checkpoint.
-model_weights load(const std::filesystem::path& path);
+// Fills tensors, hparams, normalizer and name of a CGCNN checkpoint; with
+// cgcnn = false only the tensors of a state dict (and name, meta["source"]).
+model_weights load(const std::filesystem::path& path, bool cgcnn = true);
 
 }  // namespace xtalsieve::torch_ckpt

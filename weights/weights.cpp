@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "io/mapped_file.hpp"
+#include "weights/matgl_layout.hpp"
 #include "weights/native_format.hpp"
 #include "weights/torch_checkpoint.hpp"
 #include "xtalsieve/elements.hpp"
@@ -63,6 +64,7 @@ void load_atom_init(const std::filesystem::path& json_path, model_weights& w) {
 }
 
 model_weights load_weights(const std::filesystem::path& path, const load_options& opt) {
+    if (matgl::is_matgl(path)) return matgl::load(path);
     std::string head;
     {
         std::ifstream in(path, std::ios::binary);
@@ -74,6 +76,10 @@ model_weights load_weights(const std::filesystem::path& path, const load_options
     if (head.empty()) throw error(path.string() + ": empty checkpoint file");
     if (native::is_native(head)) {
         model_weights w = native::load(path);
+        if (w.arch == "megnet" || w.arch == "m3gnet") {
+            matgl::set_known_elements(w);
+            return w;
+        }
         if (!opt.atom_init.empty()) load_atom_init(opt.atom_init, w);
         if (w.atom_init.data.empty()) throw error(path.string() + ": no element table; pass --atom-init");
         return w;

@@ -32,6 +32,7 @@ struct candidate {
     int cube;         // 0..26, rank of the point's cube around the centre
     std::int64_t ins; // insertion rank: larger is visited first
     std::int32_t j;
+    std::int32_t a, b, e;  // lattice translation of the wrapped point
 };
 
 using mat3 = std::array<vec3, 3>;
@@ -51,12 +52,45 @@ double py_mod1(double x) {
     return r;
 }
 
+std::string format_radius(double r) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", r);
+    return buf;
+}
+
+// Every ordered pair of distinct bonds (i->j, i->k) of one centre, both no
+// longer than the cutoff, centre by centre, in edge order.
+void build_three_body(crystal_graph& g, double cutoff) {
+    const std::size_t E = g.n_edges();
+    std::size_t e0 = 0;
+    std::vector<std::int32_t> short_bonds;
+    while (e0 < E) {
+        std::size_t e1 = e0;
+        while (e1 < E && g.src[e1] == g.src[e0]) ++e1;
+        short_bonds.clear();
+        for (std::size_t e = e0; e < e1; ++e)
+            if (g.bond_dist[e] <= cutoff) short_bonds.push_back(static_cast<std::int32_t>(e));
+        for (std::int32_t ij : short_bonds)
+            for (std::int32_t ik : short_bonds) {
+                if (ij == ik) continue;
+                g.trip_ij.push_back(ij);
+                g.trip_ik.push_back(ik);
+                const float* u = &g.bond_vec[3 * static_cast<std::size_t>(ij)];
+                const float* v = &g.bond_vec[3 * static_cast<std::size_t>(ik)];
+                const float c = (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) / (g.bond_dist[ij] * g.bond_dist[ik]);
+                // MatGL clamps to +-(1 - 1e-7) (in float32: 0.99999988).
+                g.cos_theta.push_back(std::clamp(c, -1.0f + 1e-7f, 1.0f - 1e-7f));
+            }
+        e0 = e1;
+    }
+}
+
 }  // namespace
 
 crystal_graph build_graph(const structure& s, const graph_options& opt) {
     const int n = static_cast<int>(s.size());
     const int M = opt.max_neighbors;
-    XS_ASSERT(M > 0);
+    XS_ASSERT(M > 0 || opt.layout == graph_layout::edges);
     const double r = opt.radius;
     const double tol = 1e-8;
     const mat3& L = s.lattice;
@@ -93,7 +127,7 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
         g_rows[k] = {(u[1] * w[2] - u[2] * w[1]) / vol_signed, (u[2] * w[0] - u[0] * w[2]) / vol_signed,
                      (u[0] * w[1] - u[1] * w[0]) / vol_signed};
         reach[k] = r * std::sqrt(g_rows[k][0] * g_rows[k][0] + g_rows[k][1] * g_rows[k][1] + g_rows[k][2] * g_rows[k][2]);
-        if (!(reach[k] <= 500)) throw error(s.id + ": cell too thin for an 8 Å neighbour search");
+        if (!(reach[k] <= 500)) throw error(s.id + ": cell too thin for a " + format_radius(r) + " Å neighbour search");
     }
     constexpr std::int64_t rank_base = 1024, rank_span = 2048;
     // The work bound: expected images within the cutoff of one atom.
@@ -107,12 +141,34 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
         throw error(s.id + msg);
     }
 
+    const bool slots = opt.layout == graph_layout::slots;
     crystal_graph g;
     g.n_atoms = n;
+    g.layout = opt.layout;
     g.max_neighbors = M;
     g.numbers = s.numbers;
-    g.nbr_idx.assign(static_cast<std::size_t>(n) * M, 0);
-    g.nbr_dist.assign(static_cast<std::size_t>(n) * M, static_cast<float>(r + 1.0));
+    if (slots) {
+        g.nbr_idx.assign(static_cast<std::size_t>(n) * M, 0);
+        g.nbr_dist.assign(static_cast<std::size_t>(n) * M, static_cast<float>(r + 1.0));
+    }
+    // edges: the integer shift from atom j's site as read to its wrapped
+    // point (frac - wrapped frac); pymatgen reports images relative to the
+    // sites as read, i.e. the translation of the wrapped point minus it.
+    std::vector<std::array<std::int32_t, 3>> wrap_shift(slots ? 0 : n);
+    std::vector<std::array<float, 3>> pos32(slots ? 0 : n);
+    std::array<std::array<float, 3>, 3> L32{};
+    if (!slots) {
+        for (int i = 0; i < 3; ++i)
+            for (int k = 0; k < 3; ++k) L32[i][k] = static_cast<float>(L[i][k]);
+        for (int i = 0; i < n; ++i) {
+            const vec3 f = row_times(cart[i], inv);
+            for (int k = 0; k < 3; ++k) wrap_shift[i][k] = static_cast<std::int32_t>(std::lround(f[k] - py_mod1(f[k])));
+            // MatGL: pos = frac_coords (float32) @ lattice (float32).
+            float fr[3];
+            for (int k = 0; k < 3; ++k) fr[k] = static_cast<float>(s.frac[i][k]);
+            for (int k = 0; k < 3; ++k) pos32[i][k] = fr[0] * L32[0][k] + fr[1] * L32[1][k] + fr[2] * L32[2][k];
+        }
+    }
 
     const double r2 = r * r;
     thread_local std::vector<candidate> cand;  // reused: the latency path builds one graph per call
@@ -132,7 +188,7 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
         const int cube = static_cast<int>((cube_of(p, 0) - cc[0] + 1) * 9 + (cube_of(p, 1) - cc[1] + 1) * 3 +
                                           (cube_of(p, 2) - cc[2] + 1));
         const std::int64_t image_rank = ((a + rank_base) * rank_span + (b + rank_base)) * rank_span + (e + rank_base);
-        cand.push_back({d, cube, image_rank * n + j, j});
+        cand.push_back({d, cube, image_rank * n + j, j, a, b, e});
     };
 
     // Large cells: a cell list of every image point near the centres, so the
@@ -186,6 +242,7 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
                     }
     }
 
+    std::vector<int> isolated_sites, overlapping_sites;
     for (int ci = 0; ci < n; ++ci) {
         cand.clear();
         const vec3& c = cart[ci];
@@ -233,12 +290,48 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
             if (x.cube != y.cube) return x.cube < y.cube;
             return x.ins > y.ins;
         };
-        const int keep = std::min<int>(M, static_cast<int>(cand.size()));
-        std::partial_sort(cand.begin(), cand.begin() + keep, cand.end(), before);
-        for (int m = 0; m < keep; ++m) {
-            g.nbr_idx[static_cast<std::size_t>(ci) * M + m] = cand[m].j;
-            g.nbr_dist[static_cast<std::size_t>(ci) * M + m] = static_cast<float>(cand[m].dist);
+        if (slots) {
+            const int keep = std::min<int>(M, static_cast<int>(cand.size()));
+            std::partial_sort(cand.begin(), cand.begin() + keep, cand.end(), before);
+            for (int m = 0; m < keep; ++m) {
+                g.nbr_idx[static_cast<std::size_t>(ci) * M + m] = cand[m].j;
+                g.nbr_dist[static_cast<std::size_t>(ci) * M + m] = static_cast<float>(cand[m].dist);
+            }
+            if (keep == 0) isolated_sites.push_back(ci);
+            else if (static_cast<float>(cand[0].dist) < 0.5f) overlapping_sites.push_back(ci);
+            continue;
         }
+        std::size_t keep = cand.size();
+        if (M > 0 && keep > static_cast<std::size_t>(M)) {
+            keep = static_cast<std::size_t>(M);
+            std::partial_sort(cand.begin(), cand.begin() + M, cand.end(), before);
+        } else {
+            // The reference's own order: cube by cube, last inserted first.
+            std::sort(cand.begin(), cand.end(), [](const candidate& x, const candidate& y) {
+                return x.cube != y.cube ? x.cube < y.cube : x.ins > y.ins;
+            });
+        }
+        double nearest = INFINITY;
+        for (std::size_t m = 0; m < keep; ++m) {
+            const candidate& c = cand[m];
+            nearest = std::min(nearest, c.dist);
+            const std::int32_t img[3] = {c.a - wrap_shift[c.j][0], c.b - wrap_shift[c.j][1], c.e - wrap_shift[c.j][2]};
+            g.src.push_back(ci);
+            g.dst.push_back(c.j);
+            g.image.insert(g.image.end(), img, img + 3);
+            // MatGL: bond_vec = pos[dst] + image (float32) @ lattice - pos[src].
+            float v[3], d2 = 0;
+            for (int k = 0; k < 3; ++k) {
+                const float shift = static_cast<float>(img[0]) * L32[0][k] + static_cast<float>(img[1]) * L32[1][k] +
+                                    static_cast<float>(img[2]) * L32[2][k];
+                v[k] = (pos32[c.j][k] + shift) - pos32[ci][k];
+                d2 += v[k] * v[k];
+            }
+            g.bond_vec.insert(g.bond_vec.end(), v, v + 3);
+            g.bond_dist.push_back(std::sqrt(d2));
+        }
+        if (keep == 0) isolated_sites.push_back(ci);
+        else if (static_cast<float>(nearest) < 0.5f) overlapping_sites.push_back(ci);
     }
     // Suspicious, not refused: the reference would score these too.
     const double vpa = vol / n;
@@ -247,18 +340,13 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
         std::snprintf(msg, sizeof msg, "volume per atom %.3g A^3 outside 1-200", vpa);
         g.warnings.emplace_back(msg);
     }
-    int isolated = 0, overlapping = 0, first_isolated = -1, first_overlap = -1;
-    for (int i = 0; i < n; ++i) {
-        const float d0 = g.nbr_dist[static_cast<std::size_t>(i) * M];
-        if (d0 > r) isolated++, first_isolated = first_isolated < 0 ? i : first_isolated;
-        else if (d0 < 0.5f) overlapping++, first_overlap = first_overlap < 0 ? i : first_overlap;
-    }
-    if (isolated)
-        g.warnings.push_back(std::to_string(isolated) + " site(s) with no neighbour within " + std::to_string(static_cast<int>(r)) +
-                             " A (first: site " + std::to_string(first_isolated + 1) + ")");
-    if (overlapping)
-        g.warnings.push_back(std::to_string(overlapping) + " site(s) closer than 0.5 A to another (first: site " +
-                             std::to_string(first_overlap + 1) + ")");
+    if (!isolated_sites.empty())
+        g.warnings.push_back(std::to_string(isolated_sites.size()) + " site(s) with no neighbour within " +
+                             format_radius(r) + " A (first: site " + std::to_string(isolated_sites[0] + 1) + ")");
+    if (!overlapping_sites.empty())
+        g.warnings.push_back(std::to_string(overlapping_sites.size()) + " site(s) closer than 0.5 A to another (first: site " +
+                             std::to_string(overlapping_sites[0] + 1) + ")");
+    if (!slots && opt.three_body_cutoff > 0) build_three_body(g, opt.three_body_cutoff);
     return g;
 }
 
@@ -266,21 +354,47 @@ void graph_batch::clear() {
     numbers.clear();
     nbr_idx.clear();
     nbr_dist.clear();
+    src.clear();
+    dst.clear();
+    bond_vec.clear();
+    bond_dist.clear();
+    trip_ij.clear();
+    trip_ik.clear();
+    cos_theta.clear();
     offsets.clear();
+    edge_offsets.clear();
+    triplet_offsets.clear();
 }
 
 void graph_batch::append(const crystal_graph& g) {
     if (offsets.empty()) {
         offsets.push_back(0);
+        edge_offsets.push_back(0);
+        triplet_offsets.push_back(0);
         max_neighbors = g.max_neighbors;
+        layout = g.layout;
     }
-    XS_ASSERT(g.max_neighbors == max_neighbors);
+    XS_ASSERT(g.layout == layout);
     const auto base = static_cast<std::int32_t>(numbers.size());
     numbers.insert(numbers.end(), g.numbers.begin(), g.numbers.end());
-    nbr_idx.reserve(nbr_idx.size() + g.nbr_idx.size());
-    for (std::int32_t j : g.nbr_idx) nbr_idx.push_back(base + j);
-    nbr_dist.insert(nbr_dist.end(), g.nbr_dist.begin(), g.nbr_dist.end());
+    if (layout == graph_layout::slots) {
+        XS_ASSERT(g.max_neighbors == max_neighbors);
+        nbr_idx.reserve(nbr_idx.size() + g.nbr_idx.size());
+        for (std::int32_t j : g.nbr_idx) nbr_idx.push_back(base + j);
+        nbr_dist.insert(nbr_dist.end(), g.nbr_dist.begin(), g.nbr_dist.end());
+    } else {
+        const auto ebase = static_cast<std::int32_t>(src.size());
+        for (std::int32_t i : g.src) src.push_back(base + i);
+        for (std::int32_t j : g.dst) dst.push_back(base + j);
+        bond_vec.insert(bond_vec.end(), g.bond_vec.begin(), g.bond_vec.end());
+        bond_dist.insert(bond_dist.end(), g.bond_dist.begin(), g.bond_dist.end());
+        for (std::int32_t e : g.trip_ij) trip_ij.push_back(ebase + e);
+        for (std::int32_t e : g.trip_ik) trip_ik.push_back(ebase + e);
+        cos_theta.insert(cos_theta.end(), g.cos_theta.begin(), g.cos_theta.end());
+    }
     offsets.push_back(static_cast<std::int64_t>(numbers.size()));
+    edge_offsets.push_back(static_cast<std::int64_t>(src.size()));
+    triplet_offsets.push_back(static_cast<std::int64_t>(trip_ij.size()));
 }
 
 }  // namespace xtalsieve

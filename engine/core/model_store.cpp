@@ -115,12 +115,16 @@ void download(const std::string& url, const fs::path& dest, const std::string& s
     fs::rename(tmp, dest);
 }
 
+// <stem>.xtsw or <stem>.pth.tar (CGCNN), or <stem>/model.json (MatGL's
+// pretrained_models layout), in dir or its cgcnn/ or matgl/ subfolder.
 fs::path find_in(const fs::path& dir, const std::string& stem) {
-    for (const fs::path& d : {dir, dir / "cgcnn"})
+    for (const fs::path& d : {dir, dir / "cgcnn", dir / "matgl"}) {
         for (const char* ext : {".xtsw", ".pth.tar"}) {
             const fs::path p = d / (stem + ext);
             if (fs::is_regular_file(p)) return p;
         }
+        if (const fs::path p = d / stem / "model.json"; fs::is_regular_file(p)) return p;
+    }
     return {};
 }
 
@@ -134,10 +138,13 @@ std::vector<std::string> official_models() {
 
 fs::path resolve_model(const std::string& arg, const resolve_options& opt) {
     if (fs::is_regular_file(arg)) return arg;
+    if (fs::is_directory(arg) && fs::is_regular_file(fs::path(arg) / "model.json")) return fs::path(arg) / "model.json";
     std::string stem = arg;
     if (stem.rfind("cgcnn/", 0) == 0) stem = stem.substr(6);
+    else if (stem.rfind("matgl/", 0) == 0) stem = stem.substr(6);
     if (stem.empty() || stem.find('/') != std::string::npos)
-        throw error("model '" + arg + "': no such file, and not a model name like cgcnn/band-gap");
+        throw error("model '" + arg + "': no such file, and not a model name like cgcnn/band-gap or "
+                    "matgl/MEGNet-MP-2018.6.1-Eform");
 
     std::string looked;
     for (const fs::path& d : model_dirs()) {
@@ -166,8 +173,8 @@ fs::path resolve_model(const std::string& arg, const resolve_options& opt) {
         }
     }
     throw error("model '" + arg + "' not found (looked in:" + looked +
-                "). Set XTALSIEVE_MODELS to a colon-separated list of folders holding <name>.pth.tar "
-                "or <name>.xtsw, or pass a checkpoint path.");
+                "). Set XTALSIEVE_MODELS to a colon-separated list of folders holding <name>.pth.tar, "
+                "<name>.xtsw or <name>/model.json (MatGL), or pass a checkpoint path.");
 }
 
 }  // namespace xtalsieve

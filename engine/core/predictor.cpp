@@ -24,7 +24,7 @@ namespace {
 
 struct item {
     record rec;
-    crystal_graph graph;
+    std::vector<crystal_graph> graphs;  // one per distinct recipe
     prediction out;
 };
 
@@ -42,9 +42,13 @@ std::uint64_t ns_since(clock_type::time_point t0) {
 struct predictor::impl {
     predict_options opt;
     std::vector<model_weights> weights;
-    std::vector<std::string> names;
-    std::vector<bool> classifier;
-    graph_options gopt;
+    std::vector<std::string> names;      // output columns, model by model
+    std::vector<bool> classifier;        // per output column
+    std::vector<std::size_t> n_outputs;  // per model
+    std::vector<graph_options> recipes;  // distinct graph recipes, first use first
+    std::vector<std::size_t> recipe_of;  // per model: index into recipes
+    std::size_t total_outputs = 0;
+    bool any_file_order = false;         // some recipe wants the sites as read
     // Models hold scratch buffers: one set per worker thread.
     tbb::enumerable_thread_specific<std::vector<std::unique_ptr<model>>> models;
     std::atomic<std::uint64_t> read_ns{0}, parse_ns{0}, graph_ns{0}, infer_ns{0}, write_ns{0};
@@ -62,16 +66,22 @@ struct predictor::impl {
     // the thread count, so results are reproducible.
     void infer(chunk& c) {
         auto& ms = local_models();
-        graph_batch batch;
+        thread_local std::vector<graph_batch> batches;
+        batches.resize(recipes.size());
         std::vector<item*> members;
         std::vector<double> out;
+        std::size_t batch_atoms = 0;
         auto flush = [&] {
             if (members.empty()) return;
-            out.resize(members.size());
             try {
+                std::size_t col = 0;
                 for (std::size_t k = 0; k < ms.size(); ++k) {
-                    ms[k]->predict(batch, std::span<double>(out));
-                    for (std::size_t s = 0; s < members.size(); ++s) members[s]->out.values[k] = out[s];
+                    const std::size_t no = n_outputs[k];
+                    out.resize(members.size() * no);
+                    ms[k]->predict(batches[recipe_of[k]], std::span<double>(out));
+                    for (std::size_t s = 0; s < members.size(); ++s)
+                        for (std::size_t o = 0; o < no; ++o) members[s]->out.values[col + o] = out[s * no + o];
+                    col += no;
                 }
             } catch (const error& e) {
                 // Inputs are validated before batching, so this is rare; the
@@ -81,19 +91,41 @@ struct predictor::impl {
                     m->out.error = m->out.id + ": inference failed: " + e.what();
                 }
             }
-            batch.clear();
+            for (auto& b : batches) b.clear();
             members.clear();
+            batch_atoms = 0;
         };
         const auto t0 = clock_type::now();
         for (item& it : c) {
             if (!it.out.error.empty() || !it.out.filtered.empty() || it.out.skipped || it.out.non_structure) continue;
-            if (!members.empty() && batch.n_atoms() + it.graph.n_atoms > opt.batch_atoms) flush();
-            it.out.values.assign(ms.size(), 0.0);
-            batch.append(it.graph);
+            const auto n = static_cast<std::size_t>(it.out.n_atoms);
+            if (!members.empty() && batch_atoms + n > opt.batch_atoms) flush();
+            it.out.values.assign(total_outputs, 0.0);
+            for (std::size_t r = 0; r < recipes.size(); ++r) batches[r].append(it.graphs[r]);
+            batch_atoms += n;
             members.push_back(&it);
         }
         flush();
         infer_ns += ns_since(t0);
+    }
+
+    // One graph per distinct recipe; warnings of the first (they describe the
+    // structure, not the recipe, except the cutoff named in them).
+    // s is in file order; recipes that want the reference order get a sorted copy.
+    void build_graphs(const structure& s, std::vector<crystal_graph>& graphs, bool sort_sites) {
+        graphs.resize(recipes.size());
+        std::unique_ptr<structure> sorted;
+        for (std::size_t r = 0; r < recipes.size(); ++r) {
+            if (sort_sites && recipes[r].order == site_order::reference) {
+                if (!sorted) {
+                    sorted = std::make_unique<structure>(s);
+                    sort_by_electronegativity(*sorted);
+                }
+                graphs[r] = build_graph(*sorted, recipes[r]);
+            } else {
+                graphs[r] = build_graph(s, recipes[r]);
+            }
+        }
     }
 
     void prepare_item(item& it) {
@@ -114,7 +146,9 @@ struct predictor::impl {
         }
         try {
             const auto t0 = clock_type::now();
-            structure s = parse_record(it.rec);
+            // One parse in the reader's order; each recipe puts the sites in
+            // its reference's order (a CGCNN-only run parses sorted, as before).
+            structure s = parse_record(it.rec, any_file_order ? site_order::file : site_order::reference);
             const auto t1 = clock_type::now();
             parse_ns += ns_since(t0);
             it.out.n_atoms = static_cast<int>(s.size());
@@ -132,9 +166,12 @@ struct predictor::impl {
                 it.out.filtered = opt.prefilter(s);
                 if (!it.out.filtered.empty()) return;
             }
-            it.graph = build_graph(s, gopt);
-            it.out.warnings.insert(it.out.warnings.end(), it.graph.warnings.begin(), it.graph.warnings.end());
-            check_elements(it.graph.numbers, it.rec.id);
+            build_graphs(s, it.graphs, any_file_order);
+            for (const crystal_graph& g : it.graphs)
+                for (const std::string& w : g.warnings)
+                    if (std::find(it.out.warnings.begin(), it.out.warnings.end(), w) == it.out.warnings.end())
+                        it.out.warnings.push_back(w);
+            check_elements(s.numbers, it.rec.id);
             graph_ns += ns_since(t1);
         } catch (const disorder_skipped&) {
             it.out.filtered = "disordered";  // --disorder skip: excluded, not failed
@@ -169,10 +206,19 @@ predictor::predictor(std::vector<model_weights> models, predict_options opt) : i
     impl_->weights = std::move(models);
     for (const auto& w : impl_->weights) {
         auto m = make_model(w, opt.model);  // validates shapes up front
-        impl_->names.push_back(m->name());
-        impl_->classifier.push_back(m->classification());
-        impl_->gopt = m->graph();
-        if (opt.max_images_per_atom > 0) impl_->gopt.max_images_per_atom = opt.max_images_per_atom;
+        const auto outs = m->outputs();
+        for (const auto& o : outs) {
+            impl_->names.push_back(o);
+            impl_->classifier.push_back(m->classification());
+        }
+        impl_->n_outputs.push_back(outs.size());
+        impl_->total_outputs += outs.size();
+        graph_options g = m->graph();
+        if (opt.max_images_per_atom > 0) g.max_images_per_atom = opt.max_images_per_atom;
+        auto it = std::find(impl_->recipes.begin(), impl_->recipes.end(), g);
+        impl_->recipe_of.push_back(static_cast<std::size_t>(it - impl_->recipes.begin()));
+        if (it == impl_->recipes.end()) impl_->recipes.push_back(g);
+        if (g.order == site_order::file) impl_->any_file_order = true;
     }
 }
 
@@ -269,17 +315,21 @@ void predictor::reset_stats() {
 }
 
 std::vector<double> predictor::predict(const structure& s) {
-    crystal_graph g = build_graph(s, impl_->gopt);
-    impl_->check_elements(g.numbers, s.id);
-    thread_local graph_batch b;  // reused across calls: no allocation once warm
-    b.clear();
-    b.append(g);
+    thread_local std::vector<crystal_graph> graphs;
+    impl_->build_graphs(s, graphs, false);
+    impl_->check_elements(s.numbers, s.id);
+    thread_local std::vector<graph_batch> batches;  // reused across calls: no allocation once warm
+    batches.resize(impl_->recipes.size());
+    for (std::size_t r = 0; r < batches.size(); ++r) {
+        batches[r].clear();
+        batches[r].append(graphs[r]);
+    }
     auto& ms = impl_->local_models();
-    std::vector<double> out(ms.size());
-    double v = 0;
+    std::vector<double> out(impl_->total_outputs);
+    std::size_t col = 0;
     for (std::size_t k = 0; k < ms.size(); ++k) {
-        ms[k]->predict(b, std::span<double>(&v, 1));
-        out[k] = v;
+        ms[k]->predict(batches[impl_->recipe_of[k]], std::span<double>(out.data() + col, impl_->n_outputs[k]));
+        col += impl_->n_outputs[k];
     }
     return out;
 }

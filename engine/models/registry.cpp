@@ -1,11 +1,12 @@
 // The model registry: architecture key -> factory. A new architecture is a new
-// file in engine/models/ plus one line in the table below.
+// folder in engine/models/ plus one line in the table below.
 #include <functional>
 #include <string>
 
 #include "engine/cpu/cgcnn_cpu.hpp"
 #include "engine/cpu/isa.hpp"
 #include "engine/models/cgcnn/params.hpp"
+#include "engine/models/megnet/megnet.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/model.hpp"
 
@@ -27,6 +28,7 @@ struct entry {
 
 constexpr entry registry[] = {
     {"cgcnn", &make_cgcnn_model},
+    {"megnet", &megnet::make},
 };
 
 }  // namespace

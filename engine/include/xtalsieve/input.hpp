@@ -74,12 +74,6 @@ struct input_options {
 std::unique_ptr<record_reader> open_input(const std::filesystem::path& path,
                                           const input_options& opt = {});
 
-// Site order of a parsed structure: `reference` sorts the sites by Pauling
-// electronegativity as the CGCNN reference pipeline does (what every model
-// sees); `file` keeps the reader's order (for a CIF: grouped by element in
-// order of first appearance, each site followed by its symmetry images).
-enum class site_order { reference, file };
-
 // Parses a record into a validated structure. Throws xtalsieve::error with
 // source, record and reason.
 structure parse_record(const record& r, site_order order = site_order::reference);

@@ -35,12 +35,18 @@ class model {
 public:
     virtual ~model() = default;
     virtual const std::string& name() const = 0;
+    // The model's output columns, in order: usually one, named name(); the
+    // multi-fidelity band gap has one per fidelity.
+    virtual std::vector<std::string> outputs() const { return {name()}; }
+    // Unit of each output ("eV/atom", "eV", "log10(GPa)", "" for P(class 1) ...).
+    virtual std::vector<std::string> units() const { return std::vector<std::string>(outputs().size()); }
     // True for classifiers: predictions are P(class 1).
     virtual bool classification() const = 0;
-    // One number per structure of the batch, in batch order: the regression
-    // target in the checkpoint's units (denormalized), or P(class 1).
+    // outputs().size() numbers per structure of the batch, row-major in batch
+    // order ([n_structures, n_outputs]): the regression target in the
+    // checkpoint's units (denormalized), or P(class 1).
     virtual void predict(const graph_batch& batch, std::span<double> out) = 0;
-    // The graph this model needs (cutoff, M).
+    // The graph recipe this model needs (layout, cutoffs, neighbour cap).
     virtual graph_options graph() const = 0;
 };
 

@@ -12,9 +12,10 @@ struct resolve_options {
 
 // Resolves a model argument to a checkpoint file:
 //  - an existing file path is returned as is;
-//  - a name "cgcnn/<stem>" (or a bare "<stem>") is looked up as <stem>.xtsw or
-//    <stem>.pth.tar in each directory of $XTALSIEVE_MODELS (colon-separated,
-//    also in its cgcnn/ subfolder), then in $XDG_CACHE_HOME/xtalsieve/cgcnn
+//  - a MatGL folder (holding model.json) resolves to its model.json;
+//  - a name "cgcnn/<stem>", "matgl/<stem>" (or a bare "<stem>") is looked up as
+//    <stem>.xtsw, <stem>.pth.tar or <stem>/model.json in each directory of
+//    $XTALSIEVE_MODELS (colon-separated, also in its cgcnn/ and matgl/ subfolders), then in $XDG_CACHE_HOME/xtalsieve/cgcnn
 //    (default ~/.cache/xtalsieve/cgcnn), then, for the eight official CGCNN
 //    names, downloaded from the CGCNN repository pinned to a commit, verified
 //    by SHA-256 and kept in the cache (with atom_init.json).

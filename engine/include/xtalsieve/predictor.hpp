@@ -43,7 +43,7 @@ struct prediction {
     std::size_t line = 0;
     int n_atoms = 0;
     std::string formula;          // reduced formula (pymatgen's convention), when parsed
-    std::vector<double> values;   // one per model, in model order; empty when failed or filtered
+    std::vector<double> values;   // one per output column (model_names()), in order; empty when failed or filtered
     std::string error;            // non-empty: why this record has no prediction
     std::string filtered;         // non-empty: the prefilter's reason (no inference ran)
     std::string key;              // de-duplication key, when predict_options::key is set
@@ -71,8 +71,11 @@ public:
     predictor(const predictor&) = delete;
     predictor& operator=(const predictor&) = delete;
 
+    // The output columns, model by model (one per model, except models with
+    // several outputs such as the multi-fidelity band gap): prediction::values
+    // and predict() follow this order.
     const std::vector<std::string>& model_names() const;
-    bool classification(std::size_t model) const;
+    bool classification(std::size_t column) const;
 
     // Streams every record of `in` through parse -> graph -> inference with a
     // bounded number of records in flight, calling `sink` once per record in

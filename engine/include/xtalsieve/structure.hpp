@@ -28,6 +28,13 @@ double cell_volume(const structure& s);
 // Cartesian position (Å) of site i.
 vec3 cartesian(const structure& s, std::size_t i);
 
+// Site order of a parsed structure: `reference` sorts the sites by Pauling
+// electronegativity as the CGCNN reference pipeline does; `file` keeps the
+// reader's order (for a CIF: pymatgen's, grouped by element in order of first
+// appearance, each site followed by its symmetry images), which is what
+// MatGL's models see.
+enum class site_order { reference, file };
+
 // Reorders the sites by Pauling electronegativity, ascending, ties by element
 // symbol, keeping the order within an element (pymatgen's get_sorted_structure).
 void sort_by_electronegativity(structure& s);

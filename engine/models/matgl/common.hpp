@@ -1,0 +1,27 @@
+// What MatGL's families share: the node-type table (element list of
+// model.json), the output names the screening columns use, and the fidelity
+// selection of multi-fidelity models. Private.
+#pragma once
+#include <array>
+#include <string>
+#include <vector>
+
+#include "xtalsieve/weights.hpp"
+
+namespace xtalsieve::matgl {
+
+// node_type[z] = index of element z in the model's element list, -1 if absent.
+std::array<int, 119> node_types(const model_weights& w);
+
+// The column name of a MatGL model: "megnet-eform", "megnet-gap",
+// "m3gnet-eform", "m3gnet-pes" for the four published models (the names of
+// the reference predictions), else the model's folder name.
+std::string short_name(const model_weights& w);
+
+// The fidelities of a multi-fidelity model, in state-index order, and the
+// ones selected by meta["fidelity"] (comma-separated names; empty: all).
+// Throws xtalsieve::error for an unknown fidelity name.
+extern const std::vector<std::string> fidelity_names;  // pbe, gllbsc, hse, scan
+std::vector<int> selected_fidelities(const model_weights& w, int n_states);
+
+}  // namespace xtalsieve::matgl

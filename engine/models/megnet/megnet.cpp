@@ -1,0 +1,311 @@
+// MEGNet's forward pass, in MatGL 2.0.4's order of operations:
+//   bond lengths -> Gaussians exp(-w (d - c)^2) (centres from the state dict)
+//   node type -> embedding; state: the raw state vector, or an embedding of
+//   the fidelity index for the multi-fidelity model
+//   encoders: two dense layers each for edges, nodes and state (softplus2)
+//   3 blocks: (blocks 1, 2: two dense layers on e, v, u), then
+//     e' = phi_e[v_src, v_dst, e, u], v' = phi_v[v, mean_in(e'), u],
+//     u' = phi_u[u, mean(e'), mean(v')], each three dense layers (softplus2),
+//     and the residual adds the block's input
+//   Set2Set over nodes and over edges, [nodes | edges | u] -> three dense
+//   layers -> out * std + mean.
+#include "engine/models/megnet/megnet.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/cpu/ops.hpp"
+#include "engine/models/matgl/common.hpp"
+#include "xtalsieve/error.hpp"
+
+namespace xtalsieve::megnet {
+
+namespace {
+
+using cpu::act;
+using cpu::dense;
+using cpu::load_dense;
+
+std::vector<dense> load_mlp(const model_weights& w, const std::string& prefix, int n_layers) {
+    std::vector<dense> v;
+    for (int i = 0; i < n_layers; ++i) v.push_back(load_dense(w, prefix + ".layers." + std::to_string(2 * i)));
+    for (std::size_t i = 1; i < v.size(); ++i)
+        if (v[i].in != v[i - 1].out) throw error(w.name + ": " + prefix + " layer sizes do not chain");
+    return v;
+}
+
+std::vector<cpu::lstm_layer> load_lstm(const model_weights& w, const std::string& prefix, int n_layers) {
+    std::vector<cpu::lstm_layer> v;
+    for (int l = 0; l < n_layers; ++l) {
+        const std::string s = std::to_string(l);
+        cpu::lstm_layer L;
+        // PyTorch names: weight_ih_l0 / bias_ih_l0; load_dense wants .weight/.bias.
+        auto get = [&](const char* kind) {
+            model_weights tmp;
+            tmp.name = w.name;
+            tmp.tensors["x.weight"] = w.at(prefix + ".weight_" + kind + "_l" + s);
+            tmp.tensors["x.bias"] = w.at(prefix + ".bias_" + kind + "_l" + s);
+            return load_dense(tmp, "x");
+        };
+        L.ih = get("ih");
+        L.hh = get("hh");
+        v.push_back(std::move(L));
+    }
+    return v;
+}
+
+class megnet_cpu final : public model {
+public:
+    megnet_cpu(const model_weights& w, const model_options& opt) : ops_(opt.isa) {
+        if (opt.device == device_kind::cuda)
+            throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
+        name_ = w.name;
+        types_ = matgl::node_types(w);
+        cutoff_ = w.hparam("cutoff");
+        width_ = static_cast<float>(w.hparam("gauss_width"));
+        n_blocks_ = static_cast<int>(w.hparam("nblocks"));
+        n_iters_ = static_cast<int>(w.hparam("niters_set2set"));
+        const int n_s2s_layers = static_cast<int>(w.hparam("nlayers_set2set"));
+        if (w.hparams.count("activation_type") || w.meta.count("args.activation_type")) {
+            auto it = w.meta.find("args.activation_type");
+            if (it != w.meta.end() && it->second != "softplus2")
+                throw error(w.name + ": MEGNet activation '" + it->second + "' is not supported (softplus2 is)");
+        }
+        if (w.hparams.count("is_classification") && w.hparam("is_classification") != 0)
+            throw error(w.name + ": classification MEGNet models are not supported yet");
+        centers_ = w.at("bond_expansion.rbf.centers").data;
+        const tensor& emb = w.at("embedding.layer_node_embedding.weight");
+        node_emb_ = emb.data;
+        dim_node_ = static_cast<int>(emb.dim(1));
+        if (emb.dim(0) != static_cast<std::int64_t>(std::count_if(types_.begin(), types_.end(), [](int t) { return t >= 0; })))
+            throw error(w.name + ": node embedding rows do not match the element list");
+        if (auto it = w.tensors.find("embedding.layer_state_embedding.weight"); it != w.tensors.end()) {
+            state_emb_ = it->second.data;
+            n_states_ = static_cast<int>(it->second.dim(0));
+            dim_state_ = static_cast<int>(it->second.dim(1));
+            fidelities_ = matgl::selected_fidelities(w, n_states_);
+        } else {
+            dim_state_ = static_cast<int>(w.hparam("dim_state_embedding"));
+            fidelities_ = {-1};  // raw state vector, zeros (MatGL's default state)
+        }
+        edge_enc_ = load_mlp(w, "edge_encoder", 2);
+        node_enc_ = load_mlp(w, "node_encoder", 2);
+        state_enc_ = load_mlp(w, "state_encoder", 2);
+        if (edge_enc_[0].in != static_cast<int>(centers_.size()) || node_enc_[0].in != dim_node_ ||
+            state_enc_[0].in != dim_state_)
+            throw error(w.name + ": encoder input sizes do not match the embeddings");
+        for (int b = 0; b < n_blocks_; ++b) {
+            block B;
+            const std::string p = "blocks." + std::to_string(b);
+            if (w.tensors.count(p + ".edge_func.layers.0.weight")) {
+                B.pre_e = load_mlp(w, p + ".edge_func", 2);
+                B.pre_v = load_mlp(w, p + ".node_func", 2);
+                B.pre_u = load_mlp(w, p + ".state_func", 2);
+            }
+            B.phi_e = load_mlp(w, p + ".conv.edge_func", 3);
+            B.phi_v = load_mlp(w, p + ".conv.node_func", 3);
+            B.phi_u = load_mlp(w, p + ".conv.state_func", 3);
+            blocks_.push_back(std::move(B));
+        }
+        D_ = edge_enc_.back().out;
+        node_s2s_ = load_lstm(w, "node_s2s.lstm", n_s2s_layers);
+        edge_s2s_ = load_lstm(w, "edge_s2s.lstm", n_s2s_layers);
+        head_ = load_mlp(w, "output_proj", 3);
+        if (head_[0].in != 5 * D_ || head_.back().out != 1) throw error(w.name + ": output head has an unexpected shape");
+        mean_ = static_cast<float>(w.norm_mean);
+        std_ = static_cast<float>(w.norm_std);
+        const std::string base = matgl::short_name(w);
+        if (n_states_ > 0)
+            for (int f : fidelities_) outputs_.push_back(base + "-" + matgl::fidelity_names.at(static_cast<std::size_t>(f)));
+        else
+            outputs_.push_back(base);
+        units_.assign(outputs_.size(), n_states_ > 0 ? "eV" : "eV/atom");
+    }
+
+    const std::string& name() const override { return name_; }
+    std::vector<std::string> outputs() const override { return outputs_; }
+    std::vector<std::string> units() const override { return units_; }
+    bool classification() const override { return false; }
+    graph_options graph() const override {
+        graph_options g;
+        g.layout = graph_layout::edges;
+        g.radius = cutoff_;
+        g.max_neighbors = 0;
+        g.order = site_order::file;
+        return g;
+    }
+
+    void predict(const graph_batch& b, std::span<double> out) override {
+        const auto N = static_cast<std::int64_t>(b.n_atoms());
+        const auto E = static_cast<std::int64_t>(b.n_edges());
+        const auto S = static_cast<std::int64_t>(b.n_structures());
+        const auto no = static_cast<std::int64_t>(outputs_.size());
+        XS_ASSERT(static_cast<std::int64_t>(out.size()) == S * no);
+        const int G = static_cast<int>(centers_.size());
+        const int H = edge_enc_[0].out;  // encoder hidden width
+
+        // Edge Gaussians and the state-independent encoders.
+        gauss_.resize(static_cast<std::size_t>(E) * G);
+        for (std::int64_t e = 0; e < E; ++e) {
+            const float d = b.bond_dist[e];
+            for (int k = 0; k < G; ++k) {
+                const float x = d - centers_[k];
+                gauss_[e * G + k] = std::exp(-width_ * (x * x));
+            }
+        }
+        tmp_.resize(static_cast<std::size_t>(std::max(E, N)) * std::max(H, 4 * D_));
+        e_enc_.resize(static_cast<std::size_t>(E) * D_);
+        ops_.linear(edge_enc_[0], gauss_.data(), E, G, tmp_.data(), H, act::softplus2);
+        ops_.linear(edge_enc_[1], tmp_.data(), E, H, e_enc_.data(), D_, act::softplus2);
+        emb_.resize(static_cast<std::size_t>(N) * dim_node_);
+        for (std::int64_t i = 0; i < N; ++i) {
+            const int t = types_.at(static_cast<std::size_t>(b.numbers[i]));
+            if (t < 0) throw error(name_ + ": element Z=" + std::to_string(b.numbers[i]) + " is not in the model's element list");
+            std::memcpy(&emb_[i * dim_node_], &node_emb_[static_cast<std::size_t>(t) * dim_node_], sizeof(float) * dim_node_);
+        }
+        v_enc_.resize(static_cast<std::size_t>(N) * D_);
+        ops_.linear(node_enc_[0], emb_.data(), N, dim_node_, tmp_.data(), H, act::softplus2);
+        ops_.linear(node_enc_[1], tmp_.data(), N, H, v_enc_.data(), D_, act::softplus2);
+
+        // Graph index of every edge (for the state broadcast).
+        edge_graph_.resize(static_cast<std::size_t>(E));
+        node_graph_.resize(static_cast<std::size_t>(N));
+        for (std::int64_t s = 0; s < S; ++s) {
+            for (auto e = b.edge_offsets[s]; e < b.edge_offsets[s + 1]; ++e) edge_graph_[e] = static_cast<std::int32_t>(s);
+            for (auto i = b.offsets[s]; i < b.offsets[s + 1]; ++i) node_graph_[i] = static_cast<std::int32_t>(s);
+        }
+
+        for (std::int64_t f = 0; f < no; ++f) {
+            // State input: the fidelity's embedding, or the zero state.
+            state_in_.assign(static_cast<std::size_t>(S) * dim_state_, 0.0f);
+            if (fidelities_[f] >= 0)
+                for (std::int64_t s = 0; s < S; ++s)
+                    std::memcpy(&state_in_[s * dim_state_], &state_emb_[static_cast<std::size_t>(fidelities_[f]) * dim_state_],
+                                sizeof(float) * dim_state_);
+            std::vector<float> u0(static_cast<std::size_t>(S) * H);
+            u_.resize(static_cast<std::size_t>(S) * D_);
+            ops_.linear(state_enc_[0], state_in_.data(), S, dim_state_, u0.data(), H, act::softplus2);
+            ops_.linear(state_enc_[1], u0.data(), S, H, u_.data(), D_, act::softplus2);
+            e_ = e_enc_;
+            v_ = v_enc_;
+            for (const block& B : blocks_) run_block(B, b, N, E, S);
+            // Readout.
+            s2s_.resize(static_cast<std::size_t>(S) * 5 * D_);
+            node_r_.resize(static_cast<std::size_t>(S) * 2 * D_);
+            edge_r_.resize(static_cast<std::size_t>(S) * 2 * D_);
+            cpu::set2set(node_s2s_, n_iters_, v_.data(), D_, b.offsets.data(), S, node_r_.data());
+            cpu::set2set(edge_s2s_, n_iters_, e_.data(), D_, b.edge_offsets.data(), S, edge_r_.data());
+            for (std::int64_t s = 0; s < S; ++s) {
+                float* r = &s2s_[s * 5 * D_];
+                std::memcpy(r, &node_r_[s * 2 * D_], sizeof(float) * 2 * D_);
+                std::memcpy(r + 2 * D_, &edge_r_[s * 2 * D_], sizeof(float) * 2 * D_);
+                std::memcpy(r + 4 * D_, &u_[s * D_], sizeof(float) * D_);
+            }
+            h1_.resize(static_cast<std::size_t>(S) * head_[0].out);
+            h2_.resize(static_cast<std::size_t>(S) * head_[1].out);
+            y_.resize(static_cast<std::size_t>(S));
+            ops_.linear(head_[0], s2s_.data(), S, 5 * D_, h1_.data(), head_[0].out, act::softplus2);
+            ops_.linear(head_[1], h1_.data(), S, head_[0].out, h2_.data(), head_[1].out, act::softplus2);
+            ops_.linear(head_[2], h2_.data(), S, head_[1].out, y_.data(), 1, act::none);
+            for (std::int64_t s = 0; s < S; ++s) out[s * no + f] = static_cast<double>(y_[s] * std_ + mean_);
+        }
+    }
+
+private:
+    struct block {
+        std::vector<dense> pre_e, pre_v, pre_u;  // empty in block 0
+        std::vector<dense> phi_e, phi_v, phi_u;
+    };
+
+    // x [rows, in] through a stack of dense layers with softplus2 after each; result in y.
+    void mlp(const std::vector<dense>& L, const float* x, std::int64_t rows, std::int64_t ldx, std::vector<float>& y) {
+        const float* in = x;
+        std::int64_t ld = ldx;
+        for (std::size_t l = 0; l < L.size(); ++l) {
+            std::vector<float>& o = (l + 1 == L.size()) ? y : (l % 2 == 0 ? mlp_a_ : mlp_b_);
+            o.resize(static_cast<std::size_t>(rows) * L[l].out);
+            ops_.linear(L[l], in, rows, ld, o.data(), L[l].out, act::softplus2);
+            in = o.data();
+            ld = L[l].out;
+        }
+    }
+
+    void run_block(const block& B, const graph_batch& b, std::int64_t N, std::int64_t E, std::int64_t S) {
+        const int D = D_;
+        const float *e1 = e_.data(), *v1 = v_.data(), *u1 = u_.data();
+        if (!B.pre_e.empty()) {
+            mlp(B.pre_e, e_.data(), E, D, pe_);
+            mlp(B.pre_v, v_.data(), N, D, pv_);
+            mlp(B.pre_u, u_.data(), S, D, pu_);
+            e1 = pe_.data();
+            v1 = pv_.data();
+            u1 = pu_.data();
+        }
+        // Edge update on [v_src | v_dst | e | u].
+        cat_.resize(static_cast<std::size_t>(E) * 4 * D);
+        for (std::int64_t e = 0; e < E; ++e) {
+            float* r = &cat_[e * 4 * D];
+            std::memcpy(r, v1 + static_cast<std::int64_t>(b.src[e]) * D, sizeof(float) * D);
+            std::memcpy(r + D, v1 + static_cast<std::int64_t>(b.dst[e]) * D, sizeof(float) * D);
+            std::memcpy(r + 2 * D, e1 + e * D, sizeof(float) * D);
+            std::memcpy(r + 3 * D, u1 + static_cast<std::int64_t>(edge_graph_[e]) * D, sizeof(float) * D);
+        }
+        mlp(B.phi_e, cat_.data(), E, 4 * D, e2_);
+        // Node update on [v | mean of incoming e' | u].
+        ve_.resize(static_cast<std::size_t>(N) * D);
+        cpu::segment_mean_by_index(e2_.data(), b.dst.data(), E, D, ve_.data(), N);
+        cat_.resize(static_cast<std::size_t>(N) * 3 * D);
+        for (std::int64_t i = 0; i < N; ++i) {
+            float* r = &cat_[i * 3 * D];
+            std::memcpy(r, v1 + i * D, sizeof(float) * D);
+            std::memcpy(r + D, &ve_[i * D], sizeof(float) * D);
+            std::memcpy(r + 2 * D, u1 + static_cast<std::int64_t>(node_graph_[i]) * D, sizeof(float) * D);
+        }
+        mlp(B.phi_v, cat_.data(), N, 3 * D, v2_);
+        // State update on [u | mean e' | mean v'].
+        ue_.resize(static_cast<std::size_t>(S) * D);
+        uv_.resize(static_cast<std::size_t>(S) * D);
+        cpu::range_mean(e2_.data(), b.edge_offsets.data(), S, D, ue_.data());
+        cpu::range_mean(v2_.data(), b.offsets.data(), S, D, uv_.data());
+        cat_.resize(static_cast<std::size_t>(S) * 3 * D);
+        for (std::int64_t s = 0; s < S; ++s) {
+            float* r = &cat_[s * 3 * D];
+            std::memcpy(r, u1 + s * D, sizeof(float) * D);
+            std::memcpy(r + D, &ue_[s * D], sizeof(float) * D);
+            std::memcpy(r + 2 * D, &uv_[s * D], sizeof(float) * D);
+        }
+        mlp(B.phi_u, cat_.data(), S, 3 * D, u2_);
+        for (std::size_t i = 0; i < e_.size(); ++i) e_[i] += e2_[i];
+        for (std::size_t i = 0; i < v_.size(); ++i) v_[i] += v2_[i];
+        for (std::size_t i = 0; i < u_.size(); ++i) u_[i] = u2_[i] + u_[i];
+    }
+
+    cpu::ops ops_;
+    std::string name_;
+    std::vector<std::string> outputs_, units_;
+    std::array<int, 119> types_{};
+    double cutoff_ = 4.0;
+    float width_ = 0.5f, mean_ = 0, std_ = 1;
+    int n_blocks_ = 3, n_iters_ = 2, dim_node_ = 16, dim_state_ = 2, n_states_ = 0, D_ = 32;
+    std::vector<int> fidelities_;
+    std::vector<float> centers_, node_emb_, state_emb_;
+    std::vector<dense> edge_enc_, node_enc_, state_enc_, head_;
+    std::vector<block> blocks_;
+    std::vector<cpu::lstm_layer> node_s2s_, edge_s2s_;
+    // Scratch, reused across batches.
+    std::vector<float> gauss_, tmp_, e_enc_, v_enc_, emb_, state_in_, e_, v_, u_, pe_, pv_, pu_, cat_, e2_, v2_, u2_,
+        ve_, ue_, uv_, mlp_a_, mlp_b_, s2s_, node_r_, edge_r_, h1_, h2_, y_;
+    std::vector<std::int32_t> edge_graph_, node_graph_;
+};
+
+}  // namespace
+
+std::unique_ptr<model> make(const model_weights& w, const model_options& opt) {
+    return std::make_unique<megnet_cpu>(w, opt);
+}
+
+}  // namespace xtalsieve::megnet
