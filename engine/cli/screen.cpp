@@ -40,6 +40,9 @@ struct screen_args {
     int max_atoms = 0, threads = 0;
     bool dedup = false, all = false, resume = false, log_json = false, no_progress = false;
     std::string approx = "exact", isa;
+    std::string hull_ref, hull_energy, label_kind = "formation";
+    double stability_threshold = 0;
+    bool hull_lp = false;
 };
 
 int screen(const screen_args& a, const std::string& command_line) {
@@ -110,6 +113,11 @@ int screen(const screen_args& a, const std::string& command_line) {
     o.audit_exact = a.audit_exact;
     o.repeat_to = a.repeat_to;
     o.input_opt = a.in.get();
+    o.hull_ref = a.hull_ref;
+    o.hull_energy = a.hull_energy;
+    o.label_kind = a.label_kind;
+    o.stability_threshold = a.stability_threshold;
+    o.hull_lp = a.hull_lp;
     o.command_line = command_line;
     const screen_counts c = run_screen(o);
     std::fprintf(stderr, "xtalsieve screen: %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
@@ -190,6 +198,27 @@ command add_screen(CLI::App& app, const std::string& command_line) {
     sub->add_option("--labels", a->labels, "Known values for metrics: CSV FILE:COLUMN (ids from id or material_id) or FILE.db:KEY")
         ->type_name("FILE[:COLUMN|:KEY]")
         ->group(group_screening);
+    sub->add_option("--hull-ref", a->hull_ref,
+                    "Reference phases for e_above_hull: CSV FILE[:COLUMN] (formula, formation energy per atom), "
+                    "pymatgen entry JSON, or FILE.db:KEY; elements are at 0")
+        ->type_name("FILE[:COLUMN]")
+        ->group(group_screening);
+    sub->add_option("--hull-energy", a->hull_energy,
+                    "Property holding the predicted formation energy per atom (default: the first *formation-energy* or *eform* model)")
+        ->type_name("P")
+        ->group(group_screening);
+    sub->add_option("--label-kind", a->label_kind,
+                    "With --hull-ref: the --labels column holds formation energies per atom or e_above_hull values")
+        ->type_name("formation|e_above_hull")
+        ->default_str("formation")
+        ->group(group_screening);
+    sub->add_option("--stability-threshold", a->stability_threshold,
+                    "Discovery metrics: stable when e_above_hull <= this (eV/atom)")
+        ->type_name("E")
+        ->default_str("0")
+        ->group(group_screening);
+    sub->add_flag("--hull-lp", a->hull_lp, "Solve a linear program per candidate instead of the cached hull facets (a check; slower)")
+        ->group(group_performance);
     sub->add_option("--out", a->out, "Output folder")->type_name("DIR")->required()->group(group_output);
     sub->add_flag("--all", a->all, "Also write DIR/all.csv (every scored candidate)")->group(group_output);
     sub->add_flag("--resume", a->resume, "Continue from DIR/checkpoint.bin after a crash (same options)")->group(group_output);

@@ -119,6 +119,30 @@ std::string histogram(const report_data& d) {
     return s + "</svg>";
 }
 
+// Matbench Discovery's cumulative metrics: precision and recall of "stable" along
+// the candidates ranked by predicted e_above_hull.
+std::string discovery_plot(const report_data& d) {
+    if (d.discovery_curve.empty()) return "";
+    const double n = d.discovery_curve.back()[0];
+    frame f{0, std::max(1.0, n), 0, 1};
+    std::string s = f.open("Discovery: cumulative precision and recall", "candidates by predicted e_above_hull",
+                           "fraction", "discovery");
+    std::string pp, pr;
+    for (const auto& r : d.discovery_curve) {
+        if (std::isfinite(r[1])) pp += num(f.px(r[0])) + "," + num(f.py(r[1])) + " ";
+        if (std::isfinite(r[2])) pr += num(f.px(r[0])) + "," + num(f.py(r[2])) + " ";
+    }
+    s += "<polyline fill=\"none\" stroke=\"#9467bd\" stroke-width=\"2\" points=\"" + pp + "\"><title>precision</title></polyline>";
+    s += "<polyline fill=\"none\" stroke=\"#8c564b\" stroke-width=\"2\" stroke-dasharray=\"5 3\" points=\"" + pr +
+         "\"><title>recall</title></polyline>";
+    const double x = f.px(static_cast<double>(d.discovery_predicted_stable));
+    s += "<line x1=\"" + num(x) + "\" y1=\"30\" x2=\"" + num(x) + "\" y2=\"255\" stroke=\"#ff7f0e\" stroke-dasharray=\"2\">"
+         "<title>end of the predicted-stable candidates</title></line>";
+    s += "<text x=\"300\" y=\"45\" font-size=\"10\" fill=\"#9467bd\">precision</text>";
+    s += "<text x=\"300\" y=\"58\" font-size=\"10\" fill=\"#8c564b\">recall</text>";
+    return s + "</svg>";
+}
+
 }  // namespace
 
 std::string render_report(const report_data& d) {
@@ -127,7 +151,8 @@ std::string render_report(const report_data& d) {
                     "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}"
                     "</style></head><body>\n<h1>" + esc(d.title) + "</h1>\n<ul>";
     for (const auto& [k, v] : d.facts) s += "<li><b>" + esc(k) + "</b>: " + esc(v) + "</li>";
-    s += "</ul>\n<div>" + parity_plot(d) + recall_plot(d) + histogram(d) + "</div>\n";
+    s += "</ul>\n<div>" + parity_plot(d) + recall_plot(d) + histogram(d) + discovery_plot(d) + "</div>\n";
+    if (!d.discovery_summary.empty()) s += "<p class=\"discovery\"><b>Discovery</b>: " + esc(d.discovery_summary) + "</p>\n";
     s += "<h2>Top " + std::to_string(d.table_rows.size()) + " (" + esc(d.objective) + ", " +
          (d.maximize ? "max" : "min") + ")</h2>\n<table><tr>";
     for (const auto& h : d.table_header) s += "<th>" + esc(h) + "</th>";

@@ -18,6 +18,11 @@ struct report_data {
     std::vector<std::string> table_header;
     std::vector<std::vector<std::string>> table_rows;
     std::vector<std::pair<std::string, std::string>> facts;  // shown as a list
+    // Discovery (with --hull-ref and --labels): (rank, cumulative precision,
+    // cumulative recall) along the list ranked by predicted e_above_hull.
+    std::vector<std::vector<double>> discovery_curve;
+    std::string discovery_summary;                // "F1 ..., precision ..., DAF ..."
+    std::size_t discovery_predicted_stable = 0;   // rank where the predicted-stable set ends
 };
 
 std::string render_report(const report_data& d);

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "engine/screen/discovery_metrics.hpp"
+#include "engine/screen/hull.hpp"
 #include "engine/screen/report_html.hpp"
 #include "engine/screen/screen_state.hpp"
 #include "io/ase_db.hpp"
@@ -42,6 +44,7 @@ struct property {
     std::string name;
     std::vector<std::size_t> members;  // indices into the predictor's models
     bool classifier = false;
+    bool hull = false;  // e_above_hull: the members' energy minus the hull energy at the composition
 };
 
 struct element_filter {
@@ -200,6 +203,13 @@ screen_counts run_screen(const screen_options& opt) {
         fp += "|" + opt.input_opt.format + "|" + opt.input_opt.select + "|" + opt.input_opt.disorder + "|" +
               std::to_string(opt.input_opt.max_record_bytes) + "|" + fmt(opt.max_images_per_atom);
         for (const auto& sp : opt.input_opt.species) fp += "|" + sp;
+        if (!opt.hull_ref.empty()) {
+            std::string ref_file = opt.hull_ref;
+            if (auto c = ref_file.rfind(':'); c != std::string::npos && !fs::exists(ref_file)) ref_file.resize(c);
+            fp += "|hull " + opt.hull_ref + "|" + (fs::exists(ref_file) ? file_sha256(ref_file) : "") + "|" +
+                  opt.hull_energy + "|" + opt.label_kind + "|" + fmt(opt.stability_threshold) + "|" +
+                  std::to_string(opt.hull_lp);
+        }
         st.fingerprint = fp;
     }
     if (opt.resume) {
@@ -220,6 +230,34 @@ screen_counts run_screen(const screen_options& opt) {
             if (props[i].name == n) return i;
         throw error("unknown property '" + n + "' (properties: model file stems and ensemble names)");
     };
+    // Stability: e_above_hull of a predicted formation energy against reference phases.
+    std::unique_ptr<hull_cache> hulls;
+    std::size_t hull_src = 0, hull_idx = props.size();
+    if (opt.label_kind != "formation" && opt.label_kind != "e_above_hull")
+        throw error("--label-kind expects formation or e_above_hull, got '" + opt.label_kind + "'");
+    if (opt.hull_ref.empty()) {
+        if (!opt.hull_energy.empty()) throw error("--hull-energy needs --hull-ref");
+        if (opt.label_kind != "formation") throw error("--label-kind e_above_hull needs --hull-ref");
+    } else {
+        hulls = std::make_unique<hull_cache>(std::make_shared<reference_set>(load_reference_phases(opt.hull_ref)));
+        if (!opt.hull_energy.empty()) {
+            hull_src = find_prop(opt.hull_energy);
+        } else {
+            hull_src = props.size();
+            for (std::size_t i = 0; i < props.size() && hull_src == props.size(); ++i) {
+                std::string n = props[i].name;
+                std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+                if (n.find("formation-energy") != std::string::npos || n.find("eform") != std::string::npos) hull_src = i;
+            }
+            if (hull_src == props.size())
+                throw error("--hull-ref: no property named *formation-energy* or *eform*; name the predicted formation "
+                            "energy per atom with --hull-energy");
+        }
+        if (props[hull_src].classifier) throw error("--hull-energy " + props[hull_src].name + " is a classifier");
+        property h{"e_above_hull", props[hull_src].members, false, true};
+        props.push_back(std::move(h));
+        hull_idx = props.size() - 1;
+    }
     const std::size_t obj = opt.objective.empty() ? 0 : find_prop(opt.objective);
     std::vector<std::size_t> where_prop;
     for (const auto& w : opt.where) where_prop.push_back(find_prop(w.property));
@@ -257,7 +295,9 @@ screen_counts run_screen(const screen_options& opt) {
         if (p.members.size() > 1) header += "," + csv_field(p.name + "_std");
     }
     std::ofstream all;
-    if (opt.write_all) all = open_out(dir / "all.csv", st.all_csv_bytes, header + ",warnings,source,record\n");
+    if (opt.write_all)
+        all = open_out(dir / "all.csv", st.all_csv_bytes,
+                       header + (hulls ? ",e_hull,decomposition" : "") + ",warnings,source,record\n");
     std::ofstream errs = open_out(dir / "errors.csv", st.errors_csv_bytes, "id,status,source,reason\n");
 
     const bool better_max = opt.maximize;
@@ -320,6 +360,8 @@ screen_counts run_screen(const screen_options& opt) {
     } cap(*reader, opt.max_records ? opt.max_records : static_cast<std::size_t>(-1));
 
     std::vector<double> mean(props.size()), sd(props.size());
+    std::uint64_t hull_ns = 0;
+    hull_point hp;
     pred.run(cap, [&](const prediction& p) {
         if (p.skipped) return;
         if (p.non_structure) {
@@ -351,6 +393,14 @@ screen_counts run_screen(const screen_options& opt) {
                 for (auto k : props[i].members) s2 += (p.values[k] - mean[i]) * (p.values[k] - mean[i]);
                 sd[i] = std::sqrt(s2 / n);
             }
+            if (hulls) {
+                // The hull energy is a constant of the composition: e_above_hull
+                // has the energy's spread.
+                const auto t0 = clock_type::now();
+                hp = hulls->evaluate(parse_formula(p.formula), mean[hull_src], all.is_open(), opt.hull_lp);
+                mean[hull_idx] = hp.e_above_hull;
+                hull_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t0).count());
+            }
             const double score = mean[obj] + (opt.maximize ? -opt.risk : opt.risk) * sd[obj];
             const std::string warnings = joined_warnings(p);
             if (!p.warnings.empty()) ++st.warned;
@@ -360,11 +410,20 @@ screen_counts run_screen(const screen_options& opt) {
                     all << ',' << fmt(mean[i]);
                     if (props[i].members.size() > 1) all << ',' << fmt(sd[i]);
                 }
+                if (hulls) all << ',' << fmt(hp.e_hull) << ',' << csv_field(hulls->describe(hp.decomp));
                 all << ',' << csv_field(warnings) << ',' << csv_field(p.source) << ',' << p.index << '\n';
             }
             if (auto it = labels.find(p.id); it != labels.end()) {
+                double truth = it->second;
+                if (hulls) {
+                    // The true e_above_hull: the label against the same hull, or given.
+                    const double true_eh = opt.label_kind == "e_above_hull" ? it->second : it->second - hp.e_hull;
+                    st.disc_pred.push_back(mean[hull_idx]);
+                    st.disc_true.push_back(true_eh);
+                    if (obj == hull_idx) truth = true_eh;
+                }
                 st.lab_pred.push_back(mean[obj]);
-                st.lab_true.push_back(it->second);
+                st.lab_true.push_back(truth);
                 st.lab_score.push_back(score);
                 if (st.lab_label.size() < parity_cap) st.lab_label.push_back(p.id + " (" + p.formula + ")");
             }
@@ -470,6 +529,58 @@ screen_counts run_screen(const screen_options& opt) {
         for (double k = 1; k <= static_cast<double>(n); k *= 1.25)
             rd.recall_curve.emplace_back(std::floor(k), recall_at_k(st.lab_score, st.lab_true, static_cast<std::size_t>(k), opt.maximize));
     }
+    if (hulls) {
+        const auto& ref = hulls->reference();
+        nlohmann::ordered_json h;
+        h["reference"] = opt.hull_ref;
+        h["rows"] = ref.rows;
+        h["phases"] = ref.phases.size();
+        h["duplicates_dropped"] = ref.duplicates;  // same composition, higher energy
+        h["energy_property"] = props[hull_src].name;
+        h["method"] = opt.hull_lp ? "linear program per candidate" : "lower-hull facets (Qhull) per chemical system";
+        h["chemical_systems"] = hulls->systems();
+        h["hull_cpu_s"] = static_cast<double>(hull_ns) * 1e-9;
+        sj["hull"] = h;
+    }
+    if (hulls && !labels.empty()) {
+        auto nan_null = [](double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); };
+        std::vector<std::size_t> ks = {10, 100, 1000, opt.top};
+        std::sort(ks.begin(), ks.end());
+        ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+        const discovery_metrics dm = compute_discovery_metrics(st.disc_pred, st.disc_true, opt.stability_threshold, ks);
+        nlohmann::ordered_json d;
+        d["definitions"] = "Matbench Discovery (metrics/discovery.py): stable when e_above_hull <= threshold";
+        d["threshold"] = opt.stability_threshold;
+        d["label_kind"] = opt.label_kind;
+        d["n"] = dm.n;
+        d["confusion_matrix"] = {{"TP", dm.tp}, {"FP", dm.fp}, {"TN", dm.tn}, {"FN", dm.fn}};
+        d["precision"] = nan_null(dm.precision);
+        d["recall"] = nan_null(dm.recall);
+        d["f1"] = nan_null(dm.f1);
+        d["accuracy"] = nan_null(dm.accuracy);
+        d["prevalence"] = nan_null(dm.prevalence);
+        d["daf"] = nan_null(dm.daf);
+        d["tpr"] = nan_null(dm.tpr);
+        d["fpr"] = nan_null(dm.fpr);
+        d["tnr"] = nan_null(dm.tnr);
+        d["fnr"] = nan_null(dm.fnr);
+        d["mae"] = nan_null(dm.mae);
+        d["rmse"] = nan_null(dm.rmse);
+        d["r2"] = nan_null(dm.r2);
+        nlohmann::ordered_json tk = nlohmann::ordered_json::object();
+        for (const auto& t : dm.top)
+            tk[std::to_string(t.k)] = {{"precision", nan_null(t.precision)}, {"daf", nan_null(t.daf)}, {"recall", nan_null(t.recall)}};
+        d["top_k"] = tk;
+        sj["discovery"] = d;
+        rd.discovery_curve = discovery_curve(st.disc_pred, st.disc_true, opt.stability_threshold);
+        char b[160];
+        std::snprintf(b, sizeof b, "F1 %.3f, precision %.3f, recall %.3f, DAF %.2f, accuracy %.3f (TP %zu FP %zu TN %zu FN %zu)",
+                      dm.f1, dm.precision, dm.recall, dm.daf, dm.accuracy, dm.tp, dm.fp, dm.tn, dm.fn);
+        rd.discovery_summary = b;
+        std::size_t predicted_stable = 0;
+        for (double x : st.disc_pred) predicted_stable += x <= opt.stability_threshold;
+        rd.discovery_predicted_stable = predicted_stable;
+    }
     if (opt.audit_exact > 0) {
         // Second pass over the same stream, exact mode, audited positions only.
         std::vector<model_weights> ws;
@@ -543,6 +654,10 @@ screen_counts run_screen(const screen_options& opt) {
     // What each filter removed (the generator's physical rules among them).
     for (const auto& [k, b] : st.filtered_by)
         rd.facts.emplace_back("filtered: " + k, std::to_string(roaring_bitmap_get_cardinality(b)));
+    if (hulls)
+        rd.facts.emplace_back("hull", opt.hull_ref + ": " + std::to_string(hulls->reference().phases.size()) +
+                                          " phases, " + std::to_string(hulls->systems()) + " chemical systems, energy " +
+                                          props[hull_src].name);
     rd.facts.emplace_back("command", opt.command_line);
     {
         std::ofstream f(dir / "report.html", std::ios::trunc);

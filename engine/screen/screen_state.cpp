@@ -85,6 +85,8 @@ void screen_state::save(const std::filesystem::path& file) const {
     j["lab_true"] = lab_true;
     j["lab_score"] = lab_score;
     j["lab_label"] = lab_label;
+    j["disc_pred"] = disc_pred;
+    j["disc_true"] = disc_true;
     j["seen_keys"] = seen_keys;
     j["bytes"] = {all_csv_bytes, errors_csv_bytes};
     j["sample"] = sample;
@@ -148,6 +150,8 @@ void screen_state::load(const std::filesystem::path& file) {
         lab_true = j.at("lab_true").get<std::vector<double>>();
         lab_score = j.at("lab_score").get<std::vector<double>>();
         lab_label = j.value("lab_label", std::vector<std::string>{});
+        disc_pred = j.value("disc_pred", std::vector<double>{});
+        disc_true = j.value("disc_true", std::vector<double>{});
         seen_keys = j.at("seen_keys").get<std::map<std::string, std::string>>();
         all_csv_bytes = j.at("bytes")[0];
         errors_csv_bytes = j.at("bytes")[1];

@@ -47,6 +47,7 @@ struct screen_state {
     std::vector<double> lab_pred, lab_true;         // labelled, scored candidates in input order
     std::vector<double> lab_score;                  // ranking score of those
     std::vector<std::string> lab_label;             // "id (formula)" of the first labelled ones (parity tooltips)
+    std::vector<double> disc_pred, disc_true;       // with --hull-ref: predicted and true e_above_hull of those
     std::map<std::string, std::string> seen_keys;   // de-duplication key -> first id
     std::uint64_t all_csv_bytes = 0, errors_csv_bytes = 0;
     std::vector<double> sample;                     // objective predictions for the report

@@ -51,6 +51,14 @@ struct screen_options {
     std::size_t repeat_to = 0;                 // benchmarks: replay the input up to this many records
     bool approximate = false;                  // rank with the tabulated bond filter (precision::table)
     double audit_exact = 0;                    // with approximate: fraction re-scored exactly
+    // Stability (engine/screen/hull.hpp): energy above the lower convex hull of
+    // reference phases, the property "e_above_hull" (eV/atom), and the discovery
+    // metrics of Matbench Discovery against --labels.
+    std::string hull_ref;                      // "FILE[:KEY]" (CSV formula + energy per atom, pymatgen JSON, ASE db)
+    std::string hull_energy;                   // predicted formation energy per atom; empty: the first model named *formation-energy* or *eform*
+    std::string label_kind = "formation";      // labels are "formation" energies per atom or "e_above_hull" values
+    double stability_threshold = 0;            // eV/atom: stable when e_above_hull <= this
+    bool hull_lp = false;                      // a linear program per candidate instead of the cached facets (a check)
 };
 
 struct screen_counts {
