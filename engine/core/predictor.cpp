@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <span>
 
 #include "xtalsieve/cif.hpp"
@@ -114,6 +115,16 @@ struct predictor::impl {
     // s is in file order; recipes that want the reference order get a sorted copy.
     void build_graphs(const structure& s, std::vector<crystal_graph>& graphs, bool sort_sites) {
         graphs.resize(recipes.size());
+        auto check = [&](std::size_t r) {
+            if (!recipes[r].require_edges || graphs[r].n_edges() > 0) return;
+            std::string who;
+            for (std::size_t k = 0; k < recipe_of.size(); ++k)
+                if (recipe_of[k] == r) who += (who.empty() ? "" : ", ") + weights[k].name;
+            char cut[32];
+            std::snprintf(cut, sizeof cut, "%g", recipes[r].radius);
+            throw error(s.id + ": no bond within the " + cut + " A cutoff of model " + who +
+                        ", which needs at least one (upstream MatGL returns NaN)");
+        };
         std::unique_ptr<structure> sorted;
         for (std::size_t r = 0; r < recipes.size(); ++r) {
             if (sort_sites && recipes[r].order == site_order::reference) {
@@ -125,6 +136,7 @@ struct predictor::impl {
             } else {
                 graphs[r] = build_graph(s, recipes[r]);
             }
+            check(r);
         }
     }
 

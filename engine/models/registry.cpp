@@ -6,6 +6,7 @@
 #include "engine/cpu/cgcnn_cpu.hpp"
 #include "engine/cpu/isa.hpp"
 #include "engine/models/cgcnn/params.hpp"
+#include "engine/models/m3gnet/m3gnet.hpp"
 #include "engine/models/megnet/megnet.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/model.hpp"
@@ -29,6 +30,7 @@ struct entry {
 constexpr entry registry[] = {
     {"cgcnn", &make_cgcnn_model},
     {"megnet", &megnet::make},
+    {"m3gnet", &m3gnet::make},
 };
 
 }  // namespace

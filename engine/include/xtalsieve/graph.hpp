@@ -41,6 +41,10 @@ struct graph_options {
     // electronegativity; MatGL: as read). The predictor puts each parsed
     // structure in this order before build_graph, which takes sites as given.
     site_order order = site_order::reference;
+    // The model cannot run on a structure without any bond (MEGNet's edge
+    // readout is undefined: upstream returns NaN); such a structure fails with
+    // a reason naming the model instead.
+    bool require_edges = false;
     // Work bound per structure: the number of periodic images within the
     // cutoff of one atom, estimated from the density before searching
     // (n_atoms * 4/3 pi r^3 / volume). Beyond it the structure fails with a

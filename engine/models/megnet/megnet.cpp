@@ -136,6 +136,7 @@ public:
         g.radius = cutoff_;
         g.max_neighbors = 0;
         g.order = site_order::file;
+        g.require_edges = true;
         return g;
     }
 
