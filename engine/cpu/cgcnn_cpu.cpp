@@ -132,13 +132,13 @@ private:
         k_.softplus(pooled_.data(), S * A);
         h_.resize(static_cast<std::size_t>(S) * H);
         h2_.resize(h_.size());
-        k_.gemm({pooled_.data(), S, A, w_fc_t_.data(), p.b_fc.data(), h_.data(), H, A, H, true});
+        k_.gemm({pooled_.data(), S, A, w_fc_t_.data(), p.b_fc.data(), h_.data(), H, A, H, epilogue::softplus});
         for (std::size_t l = 0; l < w_h_t_.size(); ++l) {
-            k_.gemm({h_.data(), S, H, w_h_t_[l].data(), p.b_h[l].data(), h2_.data(), H, H, H, true});
+            k_.gemm({h_.data(), S, H, w_h_t_[l].data(), p.b_h[l].data(), h2_.data(), H, H, H, epilogue::softplus});
             h_.swap(h2_);
         }
         o_.resize(static_cast<std::size_t>(S) * p.n_out);
-        k_.gemm({h_.data(), S, H, w_out_t_.data(), p.b_out.data(), o_.data(), p.n_out, H, p.n_out, false});
+        k_.gemm({h_.data(), S, H, w_out_t_.data(), p.b_out.data(), o_.data(), p.n_out, H, p.n_out, epilogue::none});
         for (std::int64_t s = 0; s < S; ++s) {
             const float* o = &o_[s * p.n_out];
             if (p.classification) {

@@ -79,6 +79,15 @@ struct conv_args {
     const float* table = nullptr;
 };
 
+// The activation fused into a dense layer's store.
+enum class epilogue : int {
+    none,
+    softplus,   // PyTorch's Softplus (beta 1, threshold 20)
+    softplus2,  // softplus(x) - log 2 (MEGNet)
+    silu,       // x / (1 + e^-x) (M3GNet's swish)
+    sigmoid,
+};
+
 // y[m, n] = act(x[m, k] w[k, n] + bias[n]): a dense layer, rows independent.
 // w is the PyTorch weight [n, k] transposed once at load time (see dense.hpp).
 struct gemm_args {
@@ -91,7 +100,7 @@ struct gemm_args {
     std::int64_t ldy;
     int k;
     int n;
-    bool softplus = false;   // epilogue: y = softplus(x w + bias)
+    epilogue act = epilogue::none;  // applied to x w + bias before the store
 };
 
 // One instruction-set path's implementations.
@@ -105,6 +114,8 @@ struct kernel_table {
     void (*softplus)(float* x, std::int64_t n);
     // x[i] = sigmoid(x[i]) for i < n.
     void (*sigmoid)(float* x, std::int64_t n);
+    // x[i] = x[i] / (1 + e^-x[i]) (SiLU) for i < n.
+    void (*silu)(float* x, std::int64_t n);
 };
 
 namespace isa_portable { extern const kernel_table table; }

@@ -29,18 +29,24 @@ dense load_dense(const model_weights& w, const std::string& prefix, bool bias, i
 
 ops::ops(std::string_view isa) : k_(cpu::kernels(resolve_isa(isa))) {}
 
+namespace {
+
+epilogue epilogue_of(act a) {
+    switch (a) {
+    case act::none: return epilogue::none;
+    case act::softplus2: return epilogue::softplus2;
+    case act::silu: return epilogue::silu;
+    case act::sigmoid: return epilogue::sigmoid;
+    }
+    return epilogue::none;
+}
+
+}  // namespace
+
 void ops::linear(const dense& L, const float* x, std::int64_t rows, std::int64_t ldx, float* y, std::int64_t ldy,
                  act a) const {
     if (rows == 0) return;
-    k_.gemm({x, rows, ldx, L.wt.data(), L.b.empty() ? nullptr : L.b.data(), y, ldy, L.in, L.out, a == act::softplus2});
-    if (a == act::softplus2) {
-        // softplus2(x) = softplus(x) - log 2, rounded as PyTorch does in float32.
-        const float ln2 = static_cast<float>(std::log(2.0));
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (int c = 0; c < L.out; ++c) y[r * ldy + c] -= ln2;
-    } else if (a != act::none) {
-        for (std::int64_t r = 0; r < rows; ++r) apply(a, y + r * ldy, L.out);
-    }
+    k_.gemm({x, rows, ldx, L.wt.data(), L.b.empty() ? nullptr : L.b.data(), y, ldy, L.in, L.out, epilogue_of(a)});
 }
 
 void ops::apply(act a, float* x, std::int64_t n) const {
@@ -48,14 +54,12 @@ void ops::apply(act a, float* x, std::int64_t n) const {
     case act::none: return;
     case act::softplus2: {
         k_.softplus(x, n);
-        const float ln2 = static_cast<float>(std::log(2.0));
+        const float ln2 = 0.693147180559945309f;
         for (std::int64_t i = 0; i < n; ++i) x[i] -= ln2;
         return;
     }
     case act::sigmoid: k_.sigmoid(x, n); return;
-    case act::silu:
-        for (std::int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
-        return;
+    case act::silu: k_.silu(x, n); return;
     }
 }
 
