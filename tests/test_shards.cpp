@@ -27,7 +27,7 @@ std::string perov() { return (xs_test::shared_dir() / "data" / "perov_5" / "val.
 std::string perov_args() {
     return " screen --model cgcnn/formation-energy-per-atom --input " + perov() + " --labels " + perov() +
            ":heat_ref --hull-ref " + perov() + ":heat_ref --where 'formation-energy-per-atom < 0.5'"
-           " --elements excludes:Pb --max-images-per-atom 400 --top 40 --all --threads 1 --no-progress";
+           " --elements excludes:Pb --max-images-per-atom 250 --top 40 --all --threads 1 --no-progress";
 }
 
 // Runs `args --out res` in folder `cwd` (so that every run records the same
@@ -39,6 +39,9 @@ int run_in(const fs::path& cwd, const std::string& args, const std::string& tail
 }
 
 std::string log_of(const fs::path& cwd) { return xs_test::slurp(cwd / "log.txt"); }
+
+// Exit status of a run that succeeded: 0, or 3 when some inputs failed (the fixture has failures).
+bool ok(int rc) { return rc == 0 || rc == 3; }
 
 // Every output but timings byte for byte (summary.json without "timings" and
 // hull.hull_cpu_s, which are measurements).
@@ -77,7 +80,7 @@ std::string mpirun(int n) {
 
 TEST(Shards, FourShardsMergedEqualTheSingleRunAndResumeAfterAKill) {
     const fs::path d = scratch("shards4");
-    ASSERT_EQ(run_in(d / "single", cli() + perov_args()), 0) << log_of(d / "single");
+    ASSERT_TRUE(ok(run_in(d / "single", cli() + perov_args()))) << log_of(d / "single");
     const auto s = nlohmann::json::parse(xs_test::slurp(d / "single" / "res" / "summary.json"));
     // The fixture exercises every merged piece: failures, filters, labels, hull.
     ASSERT_GT(s["counts"]["failed"].get<int>(), 0);
@@ -85,7 +88,7 @@ TEST(Shards, FourShardsMergedEqualTheSingleRunAndResumeAfterAKill) {
     ASSERT_GT(s["counts"]["scored"].get<int>(), 1000);
     ASSERT_TRUE(s.contains("discovery"));
     for (int i : {0, 1, 3})
-        ASSERT_EQ(run_in(d / ("s" + std::to_string(i)), cli() + perov_args() + " --shard " + std::to_string(i) + "/4"), 0)
+        ASSERT_TRUE(ok(run_in(d / ("s" + std::to_string(i)), cli() + perov_args() + " --shard " + std::to_string(i) + "/4")))
             << log_of(d / ("s" + std::to_string(i)));
     // Shard 2 is killed part-way (a checkpoint after every record makes it slow).
     const fs::path s2 = d / "s2";
@@ -106,23 +109,23 @@ TEST(Shards, FourShardsMergedEqualTheSingleRunAndResumeAfterAKill) {
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "shard 2 finished before it could be killed";
     // An unfinished part does not merge.
-    EXPECT_NE(run_in(d / "m0", cli() + " merge" + parts_of(d, 4)), 0);
+    EXPECT_EQ(run_in(d / "m0", cli() + " merge" + parts_of(d, 4)), 1);
     EXPECT_NE(log_of(d / "m0").find("unfinished"), std::string::npos) << log_of(d / "m0");
-    ASSERT_EQ(run_in(s2, cli() + perov_args() + " --shard 2/4 --resume"), 0) << log_of(s2);
-    ASSERT_EQ(run_in(d / "m", cli() + " merge" + parts_of(d, 4)), 0) << log_of(d / "m");
+    ASSERT_TRUE(ok(run_in(s2, cli() + perov_args() + " --shard 2/4 --resume"))) << log_of(s2);
+    ASSERT_EQ(run_in(d / "m", cli() + " merge" + parts_of(d, 4)), 3) << log_of(d / "m");
     expect_same_outputs(d / "single" / "res", d / "m" / "res");
 
     // Parts of another run, a missing part and a repeated part are refused.
-    ASSERT_EQ(run_in(d / "other", cli() + perov_args() + " --top 41 --shard 1/4"), 0) << log_of(d / "other");
+    ASSERT_TRUE(ok(run_in(d / "other", cli() + perov_args() + " --top 41 --shard 1/4"))) << log_of(d / "other");
     const std::string p = " " + (d / "s0" / "res").string() + " " + (d / "s2" / "res").string() + " " + (d / "s3" / "res").string();
-    EXPECT_NE(run_in(d / "m1", cli() + " merge" + p + " " + (d / "other" / "res").string()), 0);
+    EXPECT_EQ(run_in(d / "m1", cli() + " merge" + p + " " + (d / "other" / "res").string()), 1);
     EXPECT_NE(log_of(d / "m1").find("different runs"), std::string::npos) << log_of(d / "m1");
-    EXPECT_NE(run_in(d / "m2", cli() + " merge" + p), 0);
+    EXPECT_EQ(run_in(d / "m2", cli() + " merge" + p), 1);
     EXPECT_NE(log_of(d / "m2").find("shard 1/4 is missing"), std::string::npos) << log_of(d / "m2");
-    EXPECT_NE(run_in(d / "m3", cli() + " merge" + p + p), 0);
+    EXPECT_EQ(run_in(d / "m3", cli() + " merge" + p + p), 1);
     EXPECT_NE(log_of(d / "m3").find("given twice"), std::string::npos) << log_of(d / "m3");
     // A part resumed as another shard is refused.
-    EXPECT_NE(run_in(s2, cli() + perov_args() + " --shard 1/4 --resume"), 0);
+    EXPECT_EQ(run_in(s2, cli() + perov_args() + " --shard 1/4 --resume"), 1);
     fs::remove_all(d);
 }
 
@@ -155,19 +158,20 @@ TEST(Shards, GeneratorShardsAndSlurmArrayEnvironment) {
 TEST(Shards, MpiRanksEqualTheSingleRun) {
     if (!mpi_available()) GTEST_SKIP() << "built without MPI (-DXTALSIEVE_MPI) or no mpirun";
     const fs::path d = scratch("shards-mpi");
-    ASSERT_EQ(run_in(d / "single", cli() + perov_args()), 0) << log_of(d / "single");
-    ASSERT_EQ(run_in(d / "np1", mpirun(1) + cli() + perov_args()), 0) << log_of(d / "np1");
+    ASSERT_TRUE(ok(run_in(d / "single", cli() + perov_args()))) << log_of(d / "single");
+    ASSERT_EQ(run_in(d / "np1", mpirun(1) + cli() + perov_args()), 3) << log_of(d / "np1");
     expect_same_outputs(d / "single" / "res", d / "np1" / "res");
-    ASSERT_EQ(run_in(d / "np3", mpirun(3) + cli() + perov_args()), 0) << log_of(d / "np3");
+    ASSERT_EQ(run_in(d / "np3", mpirun(3) + cli() + perov_args()), 3) << log_of(d / "np3");
     expect_same_outputs(d / "single" / "res", d / "np3" / "res");
     EXPECT_TRUE(fs::exists(d / "np3" / "res" / "ranks" / "2-of-3" / "checkpoint.bin"));
     // Resume per rank: the merged outputs are written again, identical.
     for (const char* f : {"top.csv", "all.csv", "errors.csv", "summary.json", "report.html"}) fs::remove(d / "np3" / "res" / f);
-    ASSERT_EQ(run_in(d / "np3", mpirun(3) + cli() + perov_args() + " --resume"), 0) << log_of(d / "np3");
+    ASSERT_EQ(run_in(d / "np3", mpirun(3) + cli() + perov_args() + " --resume"), 3) << log_of(d / "np3");
     // (--resume is part of the recorded command line)
     for (const char* f : {"top.csv", "all.csv", "errors.csv"})
         EXPECT_TRUE(xs_test::slurp(d / "single" / "res" / f) == xs_test::slurp(d / "np3" / "res" / f)) << f;
     // A failing rank fails the job: --shard is refused under mpirun.
-    EXPECT_NE(run_in(d / "bad", mpirun(2) + cli() + perov_args() + " --shard 0/2"), 0);
+    const int rc = run_in(d / "bad", mpirun(2) + cli() + perov_args() + " --shard 0/2");
+    EXPECT_FALSE(ok(rc)) << rc;
     fs::remove_all(d);
 }
