@@ -35,6 +35,22 @@ command add_bench(CLI::App& app);
 command add_structures(CLI::App& app);
 // command_line is recorded in summary.json.
 command add_screen(CLI::App& app, const std::string& command_line);
+// `xtalsieve merge PART... --out DIR`: the outputs of a sharded screen.
+command add_merge(CLI::App& app);
+
+// MPI (engine/cli/mpi.cpp; a no-op without -DXTALSIEVE_MPI): started only when
+// a launcher (mpirun, srun) says so in the environment, so that a plain
+// `xtalsieve screen` never initialises MPI.
+struct mpi_world {
+    int rank = 0, size = 1;
+    bool active = false;
+};
+mpi_world mpi_start();
+void mpi_barrier();
+// Ends every rank of the job (a rank that fails makes the job fail loudly).
+[[noreturn]] void mpi_abort(int code);
+void mpi_finish();
+bool mpi_built();
 
 // --format, --species, --select, --disorder, --max-record-mb: the input options
 // that predict and screen share.

@@ -27,7 +27,8 @@ std::string version_text() {
     for (const auto& p : xtalsieve::cpu_isa_paths()) paths += (paths.empty() ? "" : ", ") + p;
     return "xtalsieve " XTALSIEVE_VERSION " (git " XTALSIEVE_GIT_REVISION ")\n"
            "backends: cpu (built: avx512, avx2, portable; this CPU runs: " + paths + ")\n"
-           "cuda: not built";
+           "cuda: not built\n"
+           "mpi: " + std::string(xtalsieve::cli::mpi_built() ? "built (mpirun -np N xtalsieve screen ...)" : "not built (-DXTALSIEVE_MPI=ON)");
 }
 
 const char* description =
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
     };
     add(xtalsieve::cli::add_predict(app));
     add(xtalsieve::cli::add_screen(app, command_line));
+    add(xtalsieve::cli::add_merge(app));
     add(xtalsieve::cli::add_convert(app));
     add(xtalsieve::cli::add_bench(app));
     add(xtalsieve::cli::add_models(app));

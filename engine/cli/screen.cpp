@@ -1,5 +1,7 @@
 // `xtalsieve screen`: a ranked shortlist from a stream of candidates.
 #include <cstdio>
+#include <cstdlib>
+#include <tuple>
 #include <memory>
 #include <sstream>
 
@@ -43,7 +45,71 @@ struct screen_args {
     std::string hull_ref, hull_energy, label_kind = "formation";
     double stability_threshold = 0;
     bool hull_lp = false;
+    std::string shard;  // "i/n"
 };
+
+// "i/n" with 0 <= i < n.
+std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& s, const std::string& what) {
+    const auto slash = s.find('/');
+    auto num = [&](const std::string& x) -> long {
+        if (x.empty() || x.size() > 9 || x.find_first_not_of("0123456789") != std::string::npos)
+            throw usage_error(what + " expects i/n with 0 <= i < n, got '" + s + "'");
+        return std::stol(x);
+    };
+    if (slash == std::string::npos) throw usage_error(what + " expects i/n with 0 <= i < n, got '" + s + "'");
+    const long i = num(s.substr(0, slash)), n = num(s.substr(slash + 1));
+    if (n < 1 || i >= n) throw usage_error(what + " expects i/n with 0 <= i < n, got '" + s + "'");
+    return {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(n)};
+}
+
+// The shard of a Slurm job-array task: SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN
+// of SLURM_ARRAY_TASK_COUNT (contiguous indices, step 1).
+bool slurm_array_shard(std::uint32_t& i, std::uint32_t& n) {
+    const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+    const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+    if (!id || !count) return false;
+    const char* mn = std::getenv("SLURM_ARRAY_TASK_MIN");
+    const char* mx = std::getenv("SLURM_ARRAY_TASK_MAX");
+    const long lo = mn ? std::atol(mn) : 0, c = std::atol(count), t = std::atol(id);
+    if (mx && std::atol(mx) - lo + 1 != c)
+        throw usage_error("SLURM_ARRAY_TASK_*: the array's indices must be contiguous (--array=0-" + std::to_string(c - 1) +
+                          "); or give --shard i/n");
+    if (c < 1 || t - lo < 0 || t - lo >= c) throw usage_error("SLURM_ARRAY_TASK_ID is outside the array; give --shard i/n");
+    i = static_cast<std::uint32_t>(t - lo);
+    n = static_cast<std::uint32_t>(c);
+    return true;
+}
+
+// The command line without "--shard X" (parts of one run record one command).
+std::string without_shard(const std::string& cl) {
+    std::vector<std::string> t;
+    std::size_t at = 0;
+    for (;;) {
+        const auto sp = cl.find(' ', at);
+        t.push_back(cl.substr(at, sp == std::string::npos ? std::string::npos : sp - at));
+        if (sp == std::string::npos) break;
+        at = sp + 1;
+    }
+    std::string out;
+    for (std::size_t k = 0; k < t.size(); ++k) {
+        if (t[k] == "--shard") {
+            ++k;
+            continue;
+        }
+        if (t[k].rfind("--shard=", 0) == 0) continue;
+        out += (out.empty() ? "" : " ") + t[k];
+    }
+    return out;
+}
+
+void print_head(const std::string& dir) {
+    std::FILE* top = std::fopen((dir + "/top.csv").c_str(), "r");
+    if (top) {
+        char line[4096];
+        for (int i = 0; i < 21 && std::fgets(line, sizeof line, top); ++i) std::fputs(line, stdout);
+        std::fclose(top);
+    }
+}
 
 int screen(const screen_args& a, const std::string& command_line) {
     screen_options o;
@@ -118,18 +184,60 @@ int screen(const screen_args& a, const std::string& command_line) {
     o.label_kind = a.label_kind;
     o.stability_threshold = a.stability_threshold;
     o.hull_lp = a.hull_lp;
-    o.command_line = command_line;
+    o.command_line = without_shard(command_line);
+    // Sharding: MPI ranks, --shard i/n, or a Slurm job array's task.
+    const mpi_world w = mpi_start();
+    struct finish {
+        ~finish() { mpi_finish(); }
+    } at_exit;
+    if (w.size > 1) {
+        if (!a.shard.empty()) throw usage_error("--shard cannot be combined with mpirun (every rank is a shard)");
+        o.shard_index = static_cast<std::uint32_t>(w.rank);
+        o.shard_count = static_cast<std::uint32_t>(w.size);
+        // Each rank writes its part under DIR/ranks/ (DIR on a file system all
+        // ranks see); rank 0 merges them into DIR once every rank is done.
+        const std::string n = std::to_string(w.size);
+        o.out_dir = a.out + "/ranks/" + std::to_string(w.rank) + "-of-" + n;
+        o.progress = o.progress && w.rank == 0;
+        o.log_json = o.log_json && w.rank == 0;
+        try {
+            run_screen(o);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "xtalsieve screen: MPI rank %d of %d: error: %s\n", w.rank, w.size, e.what());
+            mpi_abort(1);
+        }
+        mpi_barrier();
+        if (w.rank != 0) return 0;
+        std::vector<std::string> parts;
+        for (int r = 0; r < w.size; ++r) parts.push_back(a.out + "/ranks/" + std::to_string(r) + "-of-" + n);
+        const screen_counts c = merge_screen_parts(parts, a.out);
+        std::fprintf(stderr, "xtalsieve screen: %d MPI ranks; %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
+                     w.size, (unsigned long long)c.inputs, (unsigned long long)c.scored, (unsigned long long)c.filtered,
+                     (unsigned long long)c.duplicate, (unsigned long long)c.failed, a.out.c_str());
+        print_head(a.out);
+        return c.failed ? 3 : 0;
+    }
+    if (!a.shard.empty()) {
+        std::tie(o.shard_index, o.shard_count) = parse_shard(a.shard, "--shard");
+    } else if (slurm_array_shard(o.shard_index, o.shard_count)) {
+        std::fprintf(stderr, "xtalsieve screen: shard %u/%u from SLURM_ARRAY_TASK_ID (give --shard 0/1 for a whole run)\n",
+                     o.shard_index, o.shard_count);
+    }
+    if (o.shard_count > 1) {
+        const screen_counts c = run_screen(o);
+        std::fprintf(stderr, "xtalsieve screen: shard %u/%u: %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; "
+                     "wrote the part %s (xtalsieve merge PART... --out DIR)\n",
+                     o.shard_index, o.shard_count, (unsigned long long)c.inputs, (unsigned long long)c.scored,
+                     (unsigned long long)c.filtered, (unsigned long long)c.duplicate, (unsigned long long)c.failed,
+                     o.out_dir.c_str());
+        return c.failed ? 3 : 0;
+    }
     const screen_counts c = run_screen(o);
     std::fprintf(stderr, "xtalsieve screen: %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
                  (unsigned long long)c.inputs, (unsigned long long)c.scored, (unsigned long long)c.filtered,
                  (unsigned long long)c.duplicate, (unsigned long long)c.failed, o.out_dir.c_str());
     // Print the shortlist head for the terminal user.
-    std::FILE* top = std::fopen((o.out_dir + "/top.csv").c_str(), "r");
-    if (top) {
-        char line[4096];
-        for (int i = 0; i < 21 && std::fgets(line, sizeof line, top); ++i) std::fputs(line, stdout);
-        std::fclose(top);
-    }
+    print_head(o.out_dir);
     return c.failed ? 3 : 0;
 }
 
@@ -222,6 +330,11 @@ command add_screen(CLI::App& app, const std::string& command_line) {
     sub->add_option("--out", a->out, "Output folder")->type_name("DIR")->required()->group(group_output);
     sub->add_flag("--all", a->all, "Also write DIR/all.csv (every scored candidate)")->group(group_output);
     sub->add_flag("--resume", a->resume, "Continue from DIR/checkpoint.bin after a crash (same options)")->group(group_output);
+    sub->add_option("--shard", a->shard,
+                    "Screen part i of n (records with seq % n == i) into the part folder DIR; join the n parts with "
+                    "xtalsieve merge (default from SLURM_ARRAY_TASK_ID/_COUNT when set; under mpirun every rank is a shard)")
+        ->type_name("i/n")
+        ->group(group_output);
     sub->add_option("--checkpoint-seconds", a->checkpoint_seconds, "Checkpoint interval (seconds)")
         ->type_name("S")
         ->group(group_output);
@@ -235,6 +348,29 @@ command add_screen(CLI::App& app, const std::string& command_line) {
     add_isa(*sub, a->isa);
     add_max_images(*sub, a->max_images);
     return [a, command_line] { return screen(*a, command_line); };
+}
+
+command add_merge(CLI::App& app) {
+    struct merge_args {
+        std::vector<std::string> parts;
+        std::string out;
+    };
+    auto a = std::make_shared<merge_args>();
+    CLI::App* sub = app.add_subcommand(
+        "merge", "Join the part folders of a sharded screen (--shard i/n, job arrays) into the single run's outputs");
+    sub->add_option("parts", a->parts, "Part folders written by screen --shard (all n of them, any order)")
+        ->type_name("PART")
+        ->required();
+    sub->add_option("--out", a->out, "Output folder")->type_name("DIR")->required()->group(group_output);
+    return [a] {
+        const screen_counts c = merge_screen_parts(a->parts, a->out);
+        std::fprintf(stderr, "xtalsieve merge: %zu parts; %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
+                     a->parts.size(), (unsigned long long)c.inputs, (unsigned long long)c.scored,
+                     (unsigned long long)c.filtered, (unsigned long long)c.duplicate, (unsigned long long)c.failed,
+                     a->out.c_str());
+        print_head(a->out);
+        return c.failed ? 3 : 0;
+    };
 }
 
 }  // namespace xtalsieve::cli

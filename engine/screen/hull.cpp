@@ -445,4 +445,13 @@ std::size_t hull_cache::systems() const {
     return hulls_.size();
 }
 
+std::vector<std::pair<std::uint64_t, std::uint64_t>> hull_cache::system_keys() const {
+    std::shared_lock lock(mu_);
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+    out.reserve(hulls_.size());
+    for (const auto& [k, h] : hulls_) out.push_back(k);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 }  // namespace xtalsieve

@@ -134,6 +134,8 @@ public:
     // "BaO 0.4; TiO2 0.6" (phases by their formula, implicit elements by symbol).
     std::string describe(const decomposition& d) const;
     std::size_t systems() const;
+    // The chemical systems built so far, as element bit sets (Z 1..64, 65..118), sorted.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> system_keys() const;
     const reference_set& reference() const { return *ref_; }
 
 private:

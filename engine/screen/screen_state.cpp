@@ -90,6 +90,14 @@ void screen_state::save(const std::filesystem::path& file) const {
     j["seen_keys"] = seen_keys;
     j["bytes"] = {all_csv_bytes, errors_csv_bytes};
     j["sample"] = sample;
+    j["lab_seq"] = lab_seq;
+    j["sample_seq"] = sample_seq;
+    j["hull_systems"] = hull_systems;
+    j["hull_ns"] = hull_ns;
+    j["shard"] = {shard_index, shard_count};
+    j["complete"] = complete;
+    j["context"] = context;
+    j["timings"] = timings;
     const std::string js = j.dump();
     std::string bm(roaring_bitmap_portable_size_in_bytes(processed), '\0');
     roaring_bitmap_portable_serialize(processed, bm.data());
@@ -156,6 +164,14 @@ void screen_state::load(const std::filesystem::path& file) {
         all_csv_bytes = j.at("bytes")[0];
         errors_csv_bytes = j.at("bytes")[1];
         sample = j.at("sample").get<std::vector<double>>();
+        lab_seq = j.value("lab_seq", std::vector<std::uint64_t>{});
+        sample_seq = j.value("sample_seq", std::vector<std::uint64_t>{});
+        hull_systems = j.value("hull_systems", std::vector<std::pair<std::uint64_t, std::uint64_t>>{});
+        hull_ns = j.value("hull_ns", std::uint64_t{0});
+        if (j.contains("shard")) shard_index = j["shard"][0], shard_count = j["shard"][1];
+        complete = j.value("complete", false);
+        context = j.value("context", std::string{});
+        timings = j.value("timings", std::string{});
     } catch (const std::exception& e) {
         throw error(file.string() + ": corrupt checkpoint: " + e.what());
     }

@@ -51,6 +51,16 @@ struct screen_state {
     std::map<std::string, std::string> seen_keys;   // de-duplication key -> first id
     std::uint64_t all_csv_bytes = 0, errors_csv_bytes = 0;
     std::vector<double> sample;                     // objective predictions for the report
+    // Mergeable partial state (shards, MPI ranks): the stream position of every
+    // labelled pair (lab_*, disc_*; lab_label holds the first of them) and of
+    // every report sample, so parts interleave back into input order exactly.
+    std::vector<std::uint64_t> lab_seq, sample_seq;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> hull_systems;  // chemical systems whose hull was built (sorted)
+    std::uint64_t hull_ns = 0;                      // CPU time in the hull (a timing)
+    std::uint32_t shard_index = 0, shard_count = 0; // 0 of 0: not a part (a whole run)
+    bool complete = false;                          // the stream was read to its end
+    std::string context;                            // JSON: what writing the outputs needs (merge)
+    std::string timings;                            // JSON: the part's timings, when complete
     roaring_bitmap_t* processed = nullptr;          // owned
 
     screen_state();

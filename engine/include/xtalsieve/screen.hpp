@@ -59,6 +59,13 @@ struct screen_options {
     std::string label_kind = "formation";      // labels are "formation" energies per atom or "e_above_hull" values
     double stability_threshold = 0;            // eV/atom: stable when e_above_hull <= this
     bool hull_lp = false;                      // a linear program per candidate instead of the cached facets (a check)
+    // A part of a sharded run (job-array task, MPI rank): only the records whose
+    // stream position seq (0-based, over every record of the input or
+    // generator, in the single run's order) has seq % shard_count ==
+    // shard_index are parsed and predicted; the others are read and skipped.
+    // out_dir then receives a part (checkpoint.bin, all.rows, errors.rows),
+    // and merge_screen_parts writes the outputs. shard_count 0 or 1: the whole run.
+    std::uint32_t shard_index = 0, shard_count = 0;
 };
 
 struct screen_counts {
@@ -68,5 +75,15 @@ struct screen_counts {
 // Runs the screen, writing DIR/top.csv, DIR/summary.json, DIR/report.html
 // (and DIR/all.csv, DIR/errors.csv). Throws xtalsieve::error for bad options.
 screen_counts run_screen(const screen_options& opt);
+
+// Writes into out_dir exactly the outputs the single run would have written
+// (top.csv, all.csv, errors.csv, summary.json but its timings, report.html)
+// from the part folders of a sharded run, given in any order. Throws
+// xtalsieve::error when a part is missing, repeated, unfinished, or of another
+// run (fingerprint of options, inputs and model SHA-256s). summary.json's
+// command_line is the parts' (without --shard). `bytes_read`, if given,
+// receives the bytes read from the parts.
+screen_counts merge_screen_parts(const std::vector<std::string>& parts, const std::string& out_dir,
+                                 std::uint64_t* bytes_read = nullptr);
 
 }  // namespace xtalsieve

@@ -1,0 +1,177 @@
+// Sharded screens (--shard i/n + merge, MPI ranks) give exactly the single run's outputs.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using xs_test::cli;
+using xs_test::scratch;
+
+std::string env() { return "XTALSIEVE_MODELS=" + xs_test::pretrained_dir().string() + " "; }
+std::string perov() { return (xs_test::shared_dir() / "data" / "perov_5" / "val.csv").string(); }
+
+// Labels, a where filter, an element filter, the hull (e_above_hull, discovery
+// metrics) and a neighbour-search bound that makes some inputs fail (errors.csv).
+std::string perov_args() {
+    return " screen --model cgcnn/formation-energy-per-atom --input " + perov() + " --labels " + perov() +
+           ":heat_ref --hull-ref " + perov() + ":heat_ref --where 'formation-energy-per-atom < 0.5'"
+           " --elements excludes:Pb --max-images-per-atom 250 --top 40 --all --threads 1 --no-progress";
+}
+
+// Runs `args --out res` in folder `cwd` (so that every run records the same
+// command line), returning the exit status.
+int run_in(const fs::path& cwd, const std::string& args, const std::string& tail = "") {
+    fs::create_directories(cwd);
+    return xs_test::run("cd " + cwd.string() + " && " + env() + args + " --out res" + tail + " >" +
+                        (cwd / "log.txt").string() + " 2>&1");
+}
+
+std::string log_of(const fs::path& cwd) { return xs_test::slurp(cwd / "log.txt"); }
+
+// Exit status of a run that succeeded: 0, or 3 when some inputs failed (the fixture has failures).
+bool ok(int rc) { return rc == 0 || rc == 3; }
+
+// Every output but timings byte for byte (summary.json without "timings" and
+// hull.hull_cpu_s, which are measurements).
+void expect_same_outputs(const fs::path& a, const fs::path& b, bool with_all = true) {
+    for (const char* f : {"top.csv", "errors.csv", "report.html", "all.csv"}) {
+        if (!with_all && std::string(f) == "all.csv") continue;
+        ASSERT_TRUE(fs::exists(b / f)) << b / f;
+        EXPECT_TRUE(xs_test::slurp(a / f) == xs_test::slurp(b / f)) << f << " differs: " << a << " vs " << b;
+    }
+    auto ja = nlohmann::ordered_json::parse(xs_test::slurp(a / "summary.json"));
+    auto jb = nlohmann::ordered_json::parse(xs_test::slurp(b / "summary.json"));
+    for (auto* j : {&ja, &jb}) {
+        j->erase("timings");
+        if (j->contains("hull")) (*j)["hull"].erase("hull_cpu_s");
+    }
+    EXPECT_EQ(ja.dump(1), jb.dump(1));
+}
+
+std::string parts_of(const fs::path& d, int n) {
+    std::string s;
+    for (int i = n - 1; i >= 0; --i) s += " " + (d / ("s" + std::to_string(i)) / "res").string();  // any order
+    return s;
+}
+
+bool mpi_available() {
+    return xs_test::run(cli() + " --version 2>/dev/null | grep -q 'mpi: built'") == 0 &&
+           xs_test::run("command -v mpirun >/dev/null 2>&1") == 0;
+}
+
+std::string mpirun(int n) {
+    return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 mpirun "
+           "--allow-run-as-root --oversubscribe -np " + std::to_string(n) + " ";
+}
+
+}  // namespace
+
+TEST(Shards, FourShardsMergedEqualTheSingleRunAndResumeAfterAKill) {
+    const fs::path d = scratch("shards4");
+    ASSERT_TRUE(ok(run_in(d / "single", cli() + perov_args()))) << log_of(d / "single");
+    const auto s = nlohmann::json::parse(xs_test::slurp(d / "single" / "res" / "summary.json"));
+    // The fixture exercises every merged piece: failures, filters, labels, hull.
+    ASSERT_GT(s["counts"]["failed"].get<int>(), 0);
+    ASSERT_GT(s["counts"]["filtered"].get<int>(), 0);
+    ASSERT_GT(s["counts"]["scored"].get<int>(), 1000);
+    ASSERT_TRUE(s.contains("discovery"));
+    for (int i : {0, 1, 3})
+        ASSERT_TRUE(ok(run_in(d / ("s" + std::to_string(i)), cli() + perov_args() + " --shard " + std::to_string(i) + "/4")))
+            << log_of(d / ("s" + std::to_string(i)));
+    // Shard 2 is killed part-way (a checkpoint after every record makes it slow).
+    const fs::path s2 = d / "s2";
+    fs::create_directories(s2);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        const std::string cmd = "cd " + s2.string() + " && exec env " + env() + cli() + perov_args() +
+                                " --shard 2/4 --checkpoint-seconds 0 --out res >/dev/null 2>&1";
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    for (int i = 0; i < 800 && !fs::exists(s2 / "res" / "checkpoint.bin"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "shard 2 finished before it could be killed";
+    // An unfinished part does not merge.
+    EXPECT_EQ(run_in(d / "m0", cli() + " merge" + parts_of(d, 4)), 1);
+    EXPECT_NE(log_of(d / "m0").find("unfinished"), std::string::npos) << log_of(d / "m0");
+    ASSERT_TRUE(ok(run_in(s2, cli() + perov_args() + " --shard 2/4 --resume"))) << log_of(s2);
+    ASSERT_EQ(run_in(d / "m", cli() + " merge" + parts_of(d, 4)), 3) << log_of(d / "m");
+    expect_same_outputs(d / "single" / "res", d / "m" / "res");
+
+    // Parts of another run, a missing part and a repeated part are refused.
+    ASSERT_TRUE(ok(run_in(d / "other", cli() + perov_args() + " --top 41 --shard 1/4"))) << log_of(d / "other");
+    const std::string p = " " + (d / "s0" / "res").string() + " " + (d / "s2" / "res").string() + " " + (d / "s3" / "res").string();
+    EXPECT_EQ(run_in(d / "m1", cli() + " merge" + p + " " + (d / "other" / "res").string()), 1);
+    EXPECT_NE(log_of(d / "m1").find("different runs"), std::string::npos) << log_of(d / "m1");
+    EXPECT_EQ(run_in(d / "m2", cli() + " merge" + p), 1);
+    EXPECT_NE(log_of(d / "m2").find("shard 1/4 is missing"), std::string::npos) << log_of(d / "m2");
+    EXPECT_EQ(run_in(d / "m3", cli() + " merge" + p + p), 1);
+    EXPECT_NE(log_of(d / "m3").find("given twice"), std::string::npos) << log_of(d / "m3");
+    // A part resumed as another shard is refused.
+    EXPECT_EQ(run_in(s2, cli() + perov_args() + " --shard 1/4 --resume"), 1);
+    fs::remove_all(d);
+}
+
+TEST(Shards, GeneratorShardsAndSlurmArrayEnvironment) {
+    const fs::path d = scratch("shards-gen");
+    const std::string args = cli() + " screen --model cgcnn/formation-energy-per-atom --generate perovskite --top 25 --all"
+                                     " --threads 1 --no-progress";
+    ASSERT_EQ(run_in(d / "single", args), 0) << log_of(d / "single");
+    for (int i = 0; i < 3; ++i) {
+        // Job-array tasks 5..7: the shard comes from SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN.
+        const std::string slurm = "SLURM_ARRAY_TASK_ID=" + std::to_string(5 + i) +
+                                  " SLURM_ARRAY_TASK_MIN=5 SLURM_ARRAY_TASK_MAX=7 SLURM_ARRAY_TASK_COUNT=3 ";
+        ASSERT_EQ(run_in(d / ("s" + std::to_string(i)), slurm + args), 0) << log_of(d / ("s" + std::to_string(i)));
+        EXPECT_NE(log_of(d / ("s" + std::to_string(i))).find("shard " + std::to_string(i) + "/3"), std::string::npos);
+    }
+    ASSERT_EQ(run_in(d / "m", cli() + " merge" + parts_of(d, 3)), 0) << log_of(d / "m");
+    expect_same_outputs(d / "single" / "res", d / "m" / "res");
+    const auto s = nlohmann::json::parse(xs_test::slurp(d / "m" / "res" / "summary.json"));
+    EXPECT_EQ(s["counts"]["inputs"], 2995);
+    EXPECT_EQ(s["counts"]["scored"], 899);
+    // --shard 0/1 is a whole run even inside a job array.
+    ASSERT_EQ(run_in(d / "w", "SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=3 " + args, " --shard 0/1"), 0) << log_of(d / "w");
+    expect_same_outputs(d / "single" / "res", d / "w" / "res");
+    // Bad shard specifications are usage errors.
+    EXPECT_EQ(run_in(d / "bad", args + " --shard 4/4"), 2);
+    EXPECT_EQ(run_in(d / "bad", args + " --shard 1/4 --dedup"), 1);
+    fs::remove_all(d);
+}
+
+TEST(Shards, MpiRanksEqualTheSingleRun) {
+    if (!mpi_available()) GTEST_SKIP() << "built without MPI (-DXTALSIEVE_MPI) or no mpirun";
+    const fs::path d = scratch("shards-mpi");
+    ASSERT_TRUE(ok(run_in(d / "single", cli() + perov_args()))) << log_of(d / "single");
+    ASSERT_EQ(run_in(d / "np1", mpirun(1) + cli() + perov_args()), 3) << log_of(d / "np1");
+    expect_same_outputs(d / "single" / "res", d / "np1" / "res");
+    ASSERT_EQ(run_in(d / "np3", mpirun(3) + cli() + perov_args()), 3) << log_of(d / "np3");
+    expect_same_outputs(d / "single" / "res", d / "np3" / "res");
+    EXPECT_TRUE(fs::exists(d / "np3" / "res" / "ranks" / "2-of-3" / "checkpoint.bin"));
+    // Resume per rank: the merged outputs are written again, identical.
+    for (const char* f : {"top.csv", "all.csv", "errors.csv", "summary.json", "report.html"}) fs::remove(d / "np3" / "res" / f);
+    ASSERT_EQ(run_in(d / "np3", mpirun(3) + cli() + perov_args() + " --resume"), 3) << log_of(d / "np3");
+    // (--resume is part of the recorded command line)
+    for (const char* f : {"top.csv", "all.csv", "errors.csv"})
+        EXPECT_TRUE(xs_test::slurp(d / "single" / "res" / f) == xs_test::slurp(d / "np3" / "res" / f)) << f;
+    // A failing rank fails the job: --shard is refused under mpirun.
+    const int rc = run_in(d / "bad", mpirun(2) + cli() + perov_args() + " --shard 0/2");
+    EXPECT_FALSE(ok(rc)) << rc;
+    fs::remove_all(d);
+}
