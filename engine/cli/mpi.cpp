@@ -38,7 +38,10 @@ mpi_world mpi_start() {
 
 void mpi_barrier() { MPI_Barrier(MPI_COMM_WORLD); }
 
-void mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+void mpi_abort(int code) {
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::abort();  // MPI_Abort does not return; the compiler cannot know
+}
 
 void mpi_finish() {
     int inited = 0, finalized = 0;

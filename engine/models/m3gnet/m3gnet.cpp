@@ -46,6 +46,45 @@ struct gated_mlp {
     bool activate_last = true;
 };
 
+// The first layer of a gated MLP on [v_src | v_dst | e] (in = 3D), split so
+// that the node parts are computed once per atom instead of once per bond:
+// W [v_i | v_j | e] + b = (W_i v_i) + (W_j v_j) + (W_e e + b). One product per
+// atom gives [W_i v | W_j v] for layer and gate (4 x out columns), one per
+// bond [W_e e + b] for both (2 x out).
+struct edge_first_layer {
+    dense node;  // D -> 4 out: layer W_i | layer W_j | gate W_i | gate W_j, no bias
+    dense edge;  // D -> 2 out: layer W_e | gate W_e, with the biases
+    int out = 0;
+};
+
+edge_first_layer split_first(const gated_mlp& g, int D) {
+    const dense& L = g.layers[0];
+    const dense& G = g.gates[0];
+    XS_ASSERT(L.in == 3 * D && G.in == 3 * D && L.out == G.out);
+    edge_first_layer f;
+    const int o = L.out;
+    f.out = o;
+    f.node.in = D;
+    f.node.out = 4 * o;
+    f.node.wt.resize(static_cast<std::size_t>(D) * 4 * o);
+    f.edge.in = D;
+    f.edge.out = 2 * o;
+    f.edge.wt.resize(static_cast<std::size_t>(D) * 2 * o);
+    for (int i = 0; i < D; ++i)
+        for (int c = 0; c < o; ++c) {
+            // wt is [in, out]: row i of the transposed weight.
+            f.node.wt[static_cast<std::size_t>(i) * 4 * o + c] = L.wt[static_cast<std::size_t>(i) * o + c];
+            f.node.wt[static_cast<std::size_t>(i) * 4 * o + o + c] = L.wt[static_cast<std::size_t>(D + i) * o + c];
+            f.node.wt[static_cast<std::size_t>(i) * 4 * o + 2 * o + c] = G.wt[static_cast<std::size_t>(i) * o + c];
+            f.node.wt[static_cast<std::size_t>(i) * 4 * o + 3 * o + c] = G.wt[static_cast<std::size_t>(D + i) * o + c];
+            f.edge.wt[static_cast<std::size_t>(i) * 2 * o + c] = L.wt[static_cast<std::size_t>(2 * D + i) * o + c];
+            f.edge.wt[static_cast<std::size_t>(i) * 2 * o + o + c] = G.wt[static_cast<std::size_t>(2 * D + i) * o + c];
+        }
+    f.edge.b = L.b;
+    f.edge.b.insert(f.edge.b.end(), G.b.begin(), G.b.end());
+    return f;
+}
+
 gated_mlp load_gated(const model_weights& w, const std::string& prefix, int n_layers, bool activate_last, bool bias = true) {
     gated_mlp g;
     g.activate_last = activate_last;
@@ -110,6 +149,8 @@ public:
             const std::string g = "graph_layers." + std::to_string(b) + ".conv";
             B.edge_update = load_gated(w, g + ".edge_update_func", 3, true);
             B.node_update = load_gated(w, g + ".node_update_func", 3, true);
+            B.edge_first = split_first(B.edge_update, D_);
+            B.node_first = split_first(B.node_update, D_);
             B.edge_weight = load_dense(w, g + ".edge_weight_func", false, n_basis);
             B.node_weight = load_dense(w, g + ".node_weight_func", false, n_basis);
             blocks_.push_back(std::move(B));
@@ -210,6 +251,7 @@ private:
         dense atom;            // 64 -> 9, sigmoid
         gated_mlp bond;        // 9 -> 64, no bias
         gated_mlp edge_update, node_update;  // 192 -> 64 -> 64 -> 64
+        edge_first_layer edge_first, node_first;
         dense edge_weight, node_weight;      // 9 -> 64, no bias
     };
 
@@ -234,6 +276,50 @@ private:
             ld = w;
         }
         const std::size_t total = static_cast<std::size_t>(rows) * g.layers.back().out;
+        y.resize(total);
+        for (std::size_t i = 0; i < total; ++i) y[i] = in_l[i] * in_g[i];
+    }
+
+    // gated(g, [v_src | v_dst | e]) for every bond, with the first layer split (see edge_first_layer).
+    void gated_on_bonds(const gated_mlp& g, const edge_first_layer& f, const graph_batch& b, const std::vector<float>& e,
+                        std::vector<float>& y) {
+        const auto N = static_cast<std::int64_t>(b.n_atoms());
+        const auto E = static_cast<std::int64_t>(b.n_edges());
+        const int o = f.out;
+        node_part_.resize(static_cast<std::size_t>(N) * 4 * o);
+        ops_.linear(f.node, v_.data(), N, D_, node_part_.data(), 4 * o, act::none);
+        edge_part_.resize(static_cast<std::size_t>(E) * 2 * o);
+        ops_.linear(f.edge, e.data(), E, D_, edge_part_.data(), 2 * o, act::none);
+        ga_.resize(static_cast<std::size_t>(E) * o);
+        gc_.resize(static_cast<std::size_t>(E) * o);
+        for (std::int64_t k = 0; k < E; ++k) {
+            const float* q = &edge_part_[static_cast<std::size_t>(k) * 2 * o];
+            const float* pi = &node_part_[static_cast<std::size_t>(b.src[k]) * 4 * o];
+            const float* pj = &node_part_[static_cast<std::size_t>(b.dst[k]) * 4 * o];
+            float* zl = &ga_[static_cast<std::size_t>(k) * o];
+            float* zg = &gc_[static_cast<std::size_t>(k) * o];
+            for (int c = 0; c < o; ++c) {
+                zl[c] = (q[c] + pi[c]) + pj[o + c];
+                zg[c] = (q[o + c] + pi[2 * o + c]) + pj[3 * o + c];
+            }
+        }
+        ops_.apply(act::silu, ga_.data(), E * o);
+        ops_.apply(g.layers.size() == 1 ? act::sigmoid : act::silu, gc_.data(), E * o);
+        const float* in_l = ga_.data();
+        const float* in_g = gc_.data();
+        for (std::size_t l = 1; l < g.layers.size(); ++l) {
+            const bool last = l + 1 == g.layers.size();
+            const int w = g.layers[l].out;
+            std::vector<float>& ol = (l % 2 == 1) ? gb_ : ga_;
+            std::vector<float>& og = (l % 2 == 1) ? gd_ : gc_;
+            ol.resize(static_cast<std::size_t>(E) * w);
+            og.resize(static_cast<std::size_t>(E) * w);
+            ops_.linear(g.layers[l], in_l, E, g.layers[l].in, ol.data(), w, last && !g.activate_last ? act::none : act::silu);
+            ops_.linear(g.gates[l], in_g, E, g.gates[l].in, og.data(), w, last ? act::sigmoid : act::silu);
+            in_l = ol.data();
+            in_g = og.data();
+        }
+        const std::size_t total = static_cast<std::size_t>(E) * g.layers.back().out;
         y.resize(total);
         for (std::size_t i = 0; i < total; ++i) y[i] = in_l[i] * in_g[i];
     }
@@ -273,8 +359,9 @@ private:
                 t_atom_[t] = b.dst[e0 + p_ik];
                 t_weight_[t] = fc_[e0 + p_ij] * fc_[e0 + p_ik];
                 // Geometry of the true pruned bonds: the neighbour bond's length, cos θ.
-                float sb[n_basis], y[3];
-                rbf_(b.bond_dist[b.trip_ik[t]], sb);
+                // The neighbour bond's radial basis is its edge basis (same length, same function).
+                const float* sb = &rbf_e_[static_cast<std::size_t>(b.trip_ik[t]) * n_basis];
+                float y[3];
                 spherical_y0(b.cos_theta[t], y);
                 for (int l = 0; l < max_l; ++l)
                     for (int n = 0; n < max_n; ++n) t_basis_[t * n_basis + l * max_n + n] = sb[l * max_n + n] * y[l];
@@ -318,23 +405,12 @@ private:
         const auto E = static_cast<std::int64_t>(b.n_edges());
         const int D = D_;
         // Edge update.
-        cat_.resize(static_cast<std::size_t>(E) * 3 * D);
-        auto fill = [&](const std::vector<float>& e) {
-            for (std::int64_t k = 0; k < E; ++k) {
-                float* r = &cat_[k * 3 * D];
-                std::memcpy(r, &v_[static_cast<std::size_t>(b.src[k]) * D], sizeof(float) * D);
-                std::memcpy(r + D, &v_[static_cast<std::size_t>(b.dst[k]) * D], sizeof(float) * D);
-                std::memcpy(r + 2 * D, &e[k * D], sizeof(float) * D);
-            }
-        };
-        fill(e_);
-        gated(B.edge_update, cat_.data(), E, 3 * D, upd_);
+        gated_on_bonds(B.edge_update, B.edge_first, b, e_, upd_);
         wrbf_.resize(static_cast<std::size_t>(E) * D);
         ops_.linear(B.edge_weight, rbf_e_.data(), E, n_basis, wrbf_.data(), D, act::none);
         for (std::size_t i = 0; i < e_.size(); ++i) e_[i] += upd_[i] * wrbf_[i];
         // Node update with the new bond features.
-        fill(e_);
-        gated(B.node_update, cat_.data(), E, 3 * D, upd_);
+        gated_on_bonds(B.node_update, B.node_first, b, e_, upd_);
         ops_.linear(B.node_weight, rbf_e_.data(), E, n_basis, wrbf_.data(), D, act::none);
         for (std::size_t i = 0; i < upd_.size(); ++i) upd_[i] *= wrbf_[i];
         msg_.resize(static_cast<std::size_t>(N) * D);
@@ -358,8 +434,8 @@ private:
     std::vector<cpu::lstm_layer> s2s_;
     std::vector<dense> head_;
     // Scratch, reused across batches.
-    std::vector<float> v_, e_, rbf_e_, fc_, t_weight_, t_basis_, atom_w_, new_bonds_, upd_, cat_, wrbf_, msg_, atom_e_,
-        s2s_out_, h1_, h2_, y_, ga_, gb_, gc_, gd_;
+    std::vector<float> v_, e_, rbf_e_, fc_, t_weight_, t_basis_, atom_w_, new_bonds_, upd_, wrbf_, msg_, atom_e_,
+        s2s_out_, h1_, h2_, y_, ga_, gb_, gc_, gd_, node_part_, edge_part_;
     std::vector<std::int32_t> node_type_, t_atom_, t_target_;
 };
 
