@@ -64,7 +64,11 @@ void load_atom_init(const std::filesystem::path& json_path, model_weights& w) {
 }
 
 model_weights load_weights(const std::filesystem::path& path, const load_options& opt) {
-    if (matgl::is_matgl(path)) return matgl::load(path);
+    if (matgl::is_matgl(path)) {
+        model_weights w = matgl::load(path);
+        if (!opt.fidelity.empty()) w.meta["fidelity"] = opt.fidelity;
+        return w;
+    }
     std::string head;
     {
         std::ifstream in(path, std::ios::binary);
@@ -78,6 +82,7 @@ model_weights load_weights(const std::filesystem::path& path, const load_options
         model_weights w = native::load(path);
         if (w.arch == "megnet" || w.arch == "m3gnet") {
             matgl::set_known_elements(w);
+            if (!opt.fidelity.empty()) w.meta["fidelity"] = opt.fidelity;
             return w;
         }
         if (!opt.atom_init.empty()) load_atom_init(opt.atom_init, w);

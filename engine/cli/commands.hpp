@@ -74,6 +74,7 @@ CLI::Validator decimal_integer();
 
 // Options several commands share, with one wording for all.
 void add_atom_init(CLI::App& sub, std::string& path);
+void add_fidelity(CLI::App& sub, std::string& fidelity);
 void add_threads(CLI::App& sub, int& threads);
 void add_batch_atoms(CLI::App& sub, std::size_t& batch_atoms);
 void add_approx(CLI::App& sub, std::string& approx);

@@ -1,5 +1,10 @@
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <set>
+#include <sstream>
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/model_args.hpp"
@@ -14,7 +19,7 @@ command add_convert(CLI::App& app) {
     };
     auto a = std::make_shared<convert_args>();
     CLI::App* sub = app.add_subcommand("convert", "Write a checkpoint in the native .xtsw format");
-    sub->add_option("--model", a->model, "Checkpoint path (.pth.tar) or name such as cgcnn/band-gap")
+    sub->add_option("--model", a->model, "Checkpoint path (.pth.tar, MatGL folder) or name such as cgcnn/band-gap, matgl/MEGNet-MP-2018.6.1-Eform")
         ->type_name("M")
         ->required()
         ->group(group_models);
@@ -31,7 +36,7 @@ command add_convert(CLI::App& app) {
 }
 
 command add_models(CLI::App& app) {
-    app.add_subcommand("models", "List the official models and where each is found locally");
+    app.add_subcommand("models", "List the official CGCNN models and the MatGL models in $XTALSIEVE_MODELS, with their outputs and units");
     return [] {
         for (const auto& n : official_models()) {
             std::string where;
@@ -41,6 +46,36 @@ command add_models(CLI::App& app) {
                 where = "(not found locally; downloaded on first use)";
             }
             std::printf("%-36s %s\n", n.c_str(), where.c_str());
+        }
+        // MatGL's pretrained_models layout: <dir>[/matgl]/<name>/model.json.
+        std::set<std::string> seen;
+        if (const char* env = std::getenv("XTALSIEVE_MODELS")) {
+            std::stringstream ss(env);
+            for (std::string d; std::getline(ss, d, ':');) {
+                if (d.empty()) continue;
+                for (const std::filesystem::path& dir : {std::filesystem::path(d), std::filesystem::path(d) / "matgl"}) {
+                    std::error_code ec;
+                    if (!std::filesystem::is_directory(dir, ec)) continue;
+                    std::vector<std::filesystem::path> found;
+                    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+                        if (std::filesystem::is_regular_file(e.path() / "model.json")) found.push_back(e.path());
+                    std::sort(found.begin(), found.end());
+                    for (const auto& f : found) {
+                        const std::string name = "matgl/" + f.filename().string();
+                        if (!seen.insert(name).second) continue;
+                        std::string outs;
+                        try {
+                            auto m = make_model(load_weights(f));
+                            const auto o = m->outputs(), u = m->units();
+                            for (std::size_t i = 0; i < o.size(); ++i)
+                                outs += (i ? ", " : "") + o[i] + (u[i].empty() ? "" : " (" + u[i] + ")");
+                        } catch (const std::exception& e) {
+                            outs = std::string("cannot load: ") + e.what();
+                        }
+                        std::printf("%-36s %s\n%-36s   outputs: %s\n", name.c_str(), (f / "model.json").c_str(), "", outs.c_str());
+                    }
+                }
+            }
         }
         return 0;
     };

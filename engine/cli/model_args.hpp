@@ -9,6 +9,8 @@ namespace xtalsieve::cli {
 
 // Resolves each name or path and loads it; atom_init may be empty (then the
 // file beside each checkpoint is used).
-std::vector<model_weights> load_models(const std::vector<std::string>& names, const std::string& atom_init);
+// fidelity: see load_options::fidelity (empty: every fidelity).
+std::vector<model_weights> load_models(const std::vector<std::string>& names, const std::string& atom_init,
+                                       const std::string& fidelity = {});
 
 }  // namespace xtalsieve::cli

@@ -74,6 +74,14 @@ void add_atom_init(CLI::App& sub, std::string& path) {
         ->group(group_models);
 }
 
+void add_fidelity(CLI::App& sub, std::string& fidelity) {
+    sub.add_option("--fidelity", fidelity,
+                   "Multi-fidelity MatGL models (MEGNet band gap): pbe, gllbsc, hse or scan, comma-separated "
+                   "(default: one column per fidelity)")
+        ->type_name("F")
+        ->group(group_models);
+}
+
 void add_threads(CLI::App& sub, int& threads) {
     sub.add_option("--threads", threads, "Worker threads (0: one per core)")
         ->type_name("N")

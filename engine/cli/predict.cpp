@@ -19,7 +19,7 @@ namespace {
 
 struct predict_args {
     std::vector<std::string> models;
-    std::string atom_init, input, output;
+    std::string atom_init, fidelity, input, output;
     input_args in;
     int threads = 0;
     std::size_t batch_atoms = 4096;
@@ -37,7 +37,7 @@ int predict(const predict_args& a) {
     opt.model.isa = a.isa;
     opt.max_images_per_atom = a.max_images;
 
-    predictor pred(load_models(a.models, a.atom_init), opt);
+    predictor pred(load_models(a.models, a.atom_init, a.fidelity), opt);
     auto reader = open_input(a.input, a.in.get());
 
     std::ofstream file;
@@ -93,6 +93,7 @@ command add_predict(CLI::App& app) {
         ->required()
         ->group(group_models);
     add_atom_init(*sub, a->atom_init);
+    add_fidelity(*sub, a->fidelity);
     sub->add_option("--output", a->output, "CSV file (default: stdout); failures also go to FILE.errors.csv")
         ->type_name("FILE")
         ->group(group_output);

@@ -33,7 +33,7 @@ std::vector<std::string> words(const std::string& s) {
 // screen_options by screen() below.
 struct screen_args {
     std::vector<std::string> models, ensembles, where, elements;
-    std::string atom_init, input, generate, objective, spacegroups, labels, out;
+    std::string atom_init, fidelity, input, generate, objective, spacegroups, labels, out;
     std::string tolerance = "0.8:1.1";
     bool no_charge_balance = false;
     input_args in;
@@ -173,6 +173,7 @@ int screen(const screen_args& a, const std::string& command_line) {
     o.isa = a.isa;
     o.max_images_per_atom = a.max_images;
     o.atom_init = a.atom_init;
+    o.fidelity = a.fidelity;
     o.max_records = a.max_records;
     o.checkpoint_seconds = a.checkpoint_seconds;
     o.approximate = parse_precision(a.approx) == precision::table;
@@ -276,6 +277,7 @@ command add_screen(CLI::App& app, const std::string& command_line) {
         ->type_name("NAME=M1,M2,...")
         ->group(group_models);
     add_atom_init(*sub, a->atom_init);
+    add_fidelity(*sub, a->fidelity);
     sub->add_option("--top", a->top, "Shortlist size K (candidates)")
         ->type_name("K")
         ->transform(decimal_integer())

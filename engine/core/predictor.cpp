@@ -46,10 +46,12 @@ struct predictor::impl {
     std::vector<std::string> names;      // output columns, model by model
     std::vector<bool> classifier;        // per output column
     std::vector<std::size_t> n_outputs;  // per model
+    std::vector<std::size_t> column_offsets{0};  // per model: first output column; last: total
     std::vector<graph_options> recipes;  // distinct graph recipes, first use first
     std::vector<std::size_t> recipe_of;  // per model: index into recipes
     std::size_t total_outputs = 0;
     bool any_file_order = false;         // some recipe wants the sites as read
+    std::size_t batch_cap = 0;           // atoms per batch: opt.batch_atoms, or less if a model asks
     // Models hold scratch buffers: one set per worker thread.
     tbb::enumerable_thread_specific<std::vector<std::unique_ptr<model>>> models;
     std::atomic<std::uint64_t> read_ns{0}, parse_ns{0}, graph_ns{0}, infer_ns{0}, write_ns{0};
@@ -100,7 +102,7 @@ struct predictor::impl {
         for (item& it : c) {
             if (!it.out.error.empty() || !it.out.filtered.empty() || it.out.skipped || it.out.non_structure) continue;
             const auto n = static_cast<std::size_t>(it.out.n_atoms);
-            if (!members.empty() && batch_atoms + n > opt.batch_atoms) flush();
+            if (!members.empty() && batch_atoms + n > batch_cap) flush();
             it.out.values.assign(total_outputs, 0.0);
             for (std::size_t r = 0; r < recipes.size(); ++r) batches[r].append(it.graphs[r]);
             batch_atoms += n;
@@ -215,6 +217,7 @@ std::string joined_warnings(const prediction& p) {
 predictor::predictor(std::vector<model_weights> models, predict_options opt) : impl_(std::make_unique<impl>()) {
     if (models.empty()) throw error("no model given");
     impl_->opt = opt;
+    impl_->batch_cap = std::max<std::size_t>(1, opt.batch_atoms);
     impl_->weights = std::move(models);
     for (const auto& w : impl_->weights) {
         auto m = make_model(w, opt.model);  // validates shapes up front
@@ -225,18 +228,21 @@ predictor::predictor(std::vector<model_weights> models, predict_options opt) : i
         }
         impl_->n_outputs.push_back(outs.size());
         impl_->total_outputs += outs.size();
+        impl_->column_offsets.push_back(impl_->total_outputs);
         graph_options g = m->graph();
         if (opt.max_images_per_atom > 0) g.max_images_per_atom = opt.max_images_per_atom;
         auto it = std::find(impl_->recipes.begin(), impl_->recipes.end(), g);
         impl_->recipe_of.push_back(static_cast<std::size_t>(it - impl_->recipes.begin()));
         if (it == impl_->recipes.end()) impl_->recipes.push_back(g);
         if (g.order == site_order::file) impl_->any_file_order = true;
+        if (m->max_batch_atoms() > 0) impl_->batch_cap = std::min(impl_->batch_cap, m->max_batch_atoms());
     }
 }
 
 predictor::~predictor() = default;
 
 const std::vector<std::string>& predictor::model_names() const { return impl_->names; }
+const std::vector<std::size_t>& predictor::column_offsets() const { return impl_->column_offsets; }
 bool predictor::classification(std::size_t k) const { return impl_->classifier.at(k); }
 
 void predictor::run(record_reader& in, const std::function<void(const prediction&)>& sink) {

@@ -42,7 +42,7 @@ constexpr std::size_t parity_cap = 20000;      // labelled points drawn in the p
 // A property: one model, or the mean and spread of an ensemble.
 struct property {
     std::string name;
-    std::vector<std::size_t> members;  // indices into the predictor's models
+    std::vector<std::size_t> members;  // indices into the predictor's models, then (once it runs) its output columns
     bool classifier = false;
     bool hull = false;  // e_above_hull: the members' energy minus the hull energy at the composition
 };
@@ -351,6 +351,7 @@ screen_counts run_screen(const screen_options& opt) {
     std::vector<std::string> checksums;
     load_options lo;
     lo.atom_init = opt.atom_init;
+    lo.fidelity = opt.fidelity;
     for (const auto& c : ckpts) {
         const fs::path p = resolve_model(c);
         weights.push_back(load_weights(p, lo));
@@ -451,6 +452,32 @@ screen_counts run_screen(const screen_options& opt) {
         return opt.resume && roaring_bitmap_contains(st.processed, static_cast<std::uint32_t>(seq));
     };
     predictor pred(std::move(weights), po);
+    {
+        // Models to output columns: a model with several outputs (the MatGL
+        // band gap, one per fidelity; the potential's energy and energy per
+        // atom) gives one property per output.
+        const auto& cols = pred.column_offsets();
+        std::vector<property> expanded;
+        for (auto& p : props) {
+            if (p.members.size() == 1) {
+                const std::size_t k = p.members[0];
+                for (std::size_t c = cols[k]; c < cols[k + 1]; ++c) {
+                    property q = p;
+                    q.members = {c};
+                    if (q.name.empty() || cols[k + 1] - cols[k] > 1) q.name = pred.model_names()[c];
+                    expanded.push_back(std::move(q));
+                }
+                continue;
+            }
+            for (auto& m : p.members) {
+                if (cols[m + 1] - cols[m] != 1)
+                    throw error("--ensemble " + p.name + ": member " + ckpts[m] + " has several outputs; ensembles take single-output models");
+                m = cols[m];
+            }
+            expanded.push_back(std::move(p));
+        }
+        props = std::move(expanded);
+    }
     for (auto& p : props) {
         if (p.name.empty()) p.name = pred.model_names()[p.members[0]];
         p.classifier = pred.classification(p.members[0]);

@@ -48,6 +48,10 @@ public:
     virtual void predict(const graph_batch& batch, std::span<double> out) = 0;
     // The graph recipe this model needs (layout, cutoffs, neighbour cap).
     virtual graph_options graph() const = 0;
+    // An upper bound on atoms per batch that keeps this model's scratch
+    // memory small (M3GNet holds ~2,000 triplets per atom); 0: no bound of
+    // its own. Results do not depend on it (batch invariance).
+    virtual std::size_t max_batch_atoms() const { return 0; }
 };
 
 // The CPU kernel paths this CPU can run, best first ("avx512", "avx2",

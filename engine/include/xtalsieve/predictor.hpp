@@ -75,6 +75,8 @@ public:
     // several outputs such as the multi-fidelity band gap): prediction::values
     // and predict() follow this order.
     const std::vector<std::string>& model_names() const;
+    // Model k's columns are column_offsets()[k] .. column_offsets()[k + 1] - 1.
+    const std::vector<std::size_t>& column_offsets() const;
     bool classification(std::size_t column) const;
 
     // Streams every record of `in` through parse -> graph -> inference with a

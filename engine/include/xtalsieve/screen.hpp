@@ -22,6 +22,7 @@ struct screen_options {
     std::vector<std::string> models;  // names or paths (one property each)
     std::vector<std::pair<std::string, std::vector<std::string>>> ensembles;  // NAME -> checkpoints
     std::string atom_init;            // empty: beside each checkpoint
+    std::string fidelity;             // MatGL multi-fidelity models (load_options::fidelity); empty: all
     std::string input;                // as `predict`; or empty with `generate`
     std::string generate;             // e.g. "perovskite" or "perovskite:A=Ca,Sr;B=Ti;X=O"
     generator_options generator;      // --no-charge-balance, --tolerance

@@ -39,6 +39,10 @@ struct model_weights {
 struct load_options {
     // atom_init.json to use; empty: look beside the checkpoint.
     std::filesystem::path atom_init;
+    // MatGL multi-fidelity models (the MEGNet band gap): the fidelities to
+    // output, comma-separated names from pbe, gllbsc, hse, scan; empty: all,
+    // one output column each.
+    std::string fidelity;
 };
 
 // Loads a PyTorch checkpoint (legacy or zip serialization) or a native .xtsw file.

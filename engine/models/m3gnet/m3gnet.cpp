@@ -182,6 +182,9 @@ public:
     std::vector<std::string> outputs() const override { return outputs_; }
     std::vector<std::string> units() const override { return units_; }
     bool classification() const override { return false; }
+    // Triplet scratch is ~100 bytes x ~2,000 triplets per atom at 5 Å: 256
+    // atoms keep a worker's buffers near 50 MB.
+    std::size_t max_batch_atoms() const override { return 256; }
     graph_options graph() const override {
         graph_options g;
         g.layout = graph_layout::edges;
