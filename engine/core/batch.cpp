@@ -69,8 +69,7 @@ public:
     bool next(record& r) override {
         if (i_ >= n_) return false;
         r = record{};
-        r.index = i_;
-        r.source = "batch";
+        r.source = "batch structure " + std::to_string(i_);  // errors read "batch structure I, id ID: reason"
         r.format = "parsed";
         try {
             auto s = std::make_shared<structure>(make_(i_));

@@ -106,7 +106,7 @@ int xs_predict_batch_ex(xs_predictor* p, size_t n, const size_t* offsets, const 
     if (failed) {
         for (std::size_t i = 0; i < info.size(); ++i)
             if (!info[i].error.empty()) {
-                last_error = "structure " + std::to_string(i) + " (" + info[i].id + "): " + info[i].error;
+                last_error = info[i].error;  // "batch structure I, id ID: reason"
                 break;
             }
         return XS_PARTIAL;

@@ -88,7 +88,7 @@ const char* xs_predictor_output_name(const xs_predictor* p, size_t k);
  * Sites may be in any order (each model orders them as its reference does).
  * Runs the library's parallel pipeline (p's threads). Returns XS_OK;
  * XS_PARTIAL when some structures could not be predicted (their rows are
- * NaN; xs_last_error() names the first, "structure I (id): reason");
+ * NaN; xs_last_error() names the first, "batch structure I, id ID: reason");
  * XS_INVALID_ARGUMENT for NULL pointers or bad offsets; XS_ERROR otherwise. */
 int xs_predict_batch(xs_predictor* p, size_t n_structures, const size_t* offsets, const double* lattices,
                      const double* coords, const int* numbers, double* out);
