@@ -54,7 +54,7 @@ structure batch_structure(const structure_batch& b, std::size_t i);
 // Options are extended by adding fields; defaults are the CLI's.
 struct batch_options {
     int threads = 0;                 // worker threads; 0: all cores
-    std::size_t chunk_records = 64;  // structures parsed and batched together
+    std::size_t chunk_records = 256; // structures parsed and batched together (as the CLI)
     std::size_t batch_atoms = 4096;  // atoms per inference batch (upper bound)
     std::string atom_init;           // empty: atom_init.json beside each checkpoint
     std::string isa;                 // CPU kernel path (avx512|avx2|portable); empty: best available
