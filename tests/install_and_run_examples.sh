@@ -21,6 +21,7 @@ done
 cc -std=c99 -fsyntax-only -I"$tmp/prefix/include" -x c "$tmp/prefix/include/xtalsieve/xtalsieve.h"
 libdir=$(ls -d "$tmp/prefix"/lib*/ | head -1)
 objdump -p "$libdir"/libxtalsieve.so | grep -q 'SONAME *libxtalsieve.so.0'
+"$tmp/prefix/bin/xtalsieve" --version | grep -q "^xtalsieve 0.1.0"
 cmake -S "$src/examples" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$tmp/build" -j2 >/dev/null
 "$tmp/build/rocksalt_generator" "$models"
