@@ -297,8 +297,11 @@ void stream_screen::push(const structure_batch& b, std::span<const double> label
         try {
             s = batch_structure(b, i);
         } catch (const error&) {
-            s = structure{};  // fails in the pipeline with validate()'s reason
-            s.id = b.ids.empty() ? std::to_string(impl_->seq + impl_->queue.size()) : b.ids[i];
+            // Cartesian positions in a zero-volume cell: queue the raw values,
+            // which fail in the pipeline with validate()'s reason.
+            structure_batch raw = b;
+            raw.cartesian = false;
+            s = batch_structure(raw, i);
         }
         if (b.ids.empty()) s.id = std::to_string(impl_->seq + impl_->queue.size());
         push(std::move(s), labels.empty() || !std::isfinite(labels[i]) ? std::nullopt : std::optional<double>(labels[i]));

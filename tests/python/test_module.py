@@ -142,3 +142,15 @@ def test_screen_consumes_a_generator_lazily(models, samples):
         xs.screen(iter(records), model=p, objective="nope")
     with pytest.raises(xs.Error, match="where"):
         xs.screen(iter(records), model=p, where="band-gap ~ 1")
+
+
+def test_official_names_resolve_as_the_cli_does(models, samples):
+    # XTALSIEVE_MODELS (set by CTest) points at the shared checkpoints: no download.
+    from pymatgen.core import Structure
+
+    s = Structure.from_file(str(samples / "1000041.cif"))
+    by_name = xs.Model("cgcnn/band-gap").predict([s])
+    by_path = xs.Model(str(models / "band-gap.pth.tar")).predict([s])
+    assert by_name.shape == (1, 1)
+    np.testing.assert_array_equal(by_name, by_path)
+    assert abs(by_name[0, 0] - 4.774055) < 1e-4  # the shared reference value
