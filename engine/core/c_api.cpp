@@ -3,13 +3,19 @@
 #include <string>
 #include <vector>
 
+#include "xtalsieve/batch.hpp"
 #include "xtalsieve/cif.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/model_store.hpp"
 #include "xtalsieve/predictor.hpp"
 
+#ifndef XTALSIEVE_VERSION
+#define XTALSIEVE_VERSION "0.0.0"
+#endif
+
 struct xs_predictor {
-    std::unique_ptr<xtalsieve::predictor> impl;
+    std::unique_ptr<xtalsieve::batch_predictor> batch;
+    xtalsieve::predictor* impl = nullptr;  // batch->engine()
     std::size_t n_models = 0;
 };
 
@@ -34,22 +40,83 @@ int guarded(F&& f) {
 
 extern "C" {
 
-xs_predictor* xs_predictor_new(const char* const* models, size_t n_models, const char* atom_init) {
+const char* xs_version(void) { return XTALSIEVE_VERSION; }
+int xs_abi_version(void) { return XS_ABI_VERSION; }
+
+xs_predictor* xs_predictor_new_threads(const char* const* models, size_t n_models, const char* atom_init,
+                                       int threads) {
     xs_predictor* out = nullptr;
     guarded([&] {
-        std::vector<xtalsieve::model_weights> ws;
-        xtalsieve::load_options lo;
-        if (atom_init) lo.atom_init = atom_init;
-        for (size_t k = 0; k < n_models; ++k)
-            ws.push_back(xtalsieve::load_weights(xtalsieve::resolve_model(models[k]), lo));
-        xtalsieve::predict_options po;
-        po.threads = 1;
+        if (!models && n_models) throw xtalsieve::error("null argument: models");
+        std::vector<std::string> names;
+        for (size_t k = 0; k < n_models; ++k) {
+            if (!models[k]) throw xtalsieve::error("null argument: models[" + std::to_string(k) + "]");
+            names.emplace_back(models[k]);
+        }
+        xtalsieve::batch_options bo;
+        bo.threads = threads;
+        if (atom_init) bo.atom_init = atom_init;
         auto p = std::make_unique<xs_predictor>();
-        p->impl = std::make_unique<xtalsieve::predictor>(std::move(ws), po);
+        p->batch = std::make_unique<xtalsieve::batch_predictor>(names, bo);
+        p->impl = &p->batch->engine();
         p->n_models = n_models;
         out = p.release();
     });
     return out;
+}
+
+xs_predictor* xs_predictor_new(const char* const* models, size_t n_models, const char* atom_init) {
+    return xs_predictor_new_threads(models, n_models, atom_init, 0);
+}
+
+size_t xs_predictor_n_outputs(const xs_predictor* p) { return p ? p->batch->n_columns() : 0; }
+
+const char* xs_predictor_output_name(const xs_predictor* p, size_t k) {
+    if (!p || k >= p->batch->n_columns()) return nullptr;
+    return p->batch->columns()[k].c_str();
+}
+
+int xs_predict_batch_ex(xs_predictor* p, size_t n, const size_t* offsets, const double* lattices,
+                        const double* coords, const int* numbers, unsigned flags, double* out,
+                        size_t* n_failed) {
+    if (n_failed) *n_failed = 0;
+    if (!p || !offsets || !out || (n && (!lattices || (offsets[n] && (!coords || !numbers))))) {
+        last_error = "xs_predict_batch: null argument";
+        return XS_INVALID_ARGUMENT;
+    }
+    xtalsieve::structure_batch b;
+    b.offsets = std::span<const size_t>(offsets, n + 1);
+    b.lattices = std::span<const double>(lattices, 9 * n);
+    b.positions = std::span<const double>(coords, 3 * offsets[n]);
+    b.numbers = std::span<const int>(numbers, offsets[n]);
+    b.cartesian = (flags & XS_CARTESIAN) != 0;
+    try {
+        xtalsieve::check_batch(b);
+    } catch (const std::exception& e) {
+        last_error = e.what();
+        return XS_INVALID_ARGUMENT;
+    }
+    std::size_t failed = 0;
+    std::vector<xtalsieve::batch_row_info> info;
+    const int rc = guarded([&] {
+        failed = p->batch->predict(b, std::span<double>(out, n * p->batch->n_columns()), &info);
+    });
+    if (rc != 0) return XS_ERROR;
+    if (n_failed) *n_failed = failed;
+    if (failed) {
+        for (std::size_t i = 0; i < info.size(); ++i)
+            if (!info[i].error.empty()) {
+                last_error = info[i].error;  // "batch structure I, id ID: reason"
+                break;
+            }
+        return XS_PARTIAL;
+    }
+    return XS_OK;
+}
+
+int xs_predict_batch(xs_predictor* p, size_t n, const size_t* offsets, const double* lattices,
+                     const double* coords, const int* numbers, double* out) {
+    return xs_predict_batch_ex(p, n, offsets, lattices, coords, numbers, 0u, out, nullptr);
 }
 
 void xs_predictor_free(xs_predictor* p) { delete p; }
