@@ -15,9 +15,9 @@ fi
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DXTALSIEVE_FUZZ=ON -DXTALSIEVE_SANITIZE=address,undefined -DXTALSIEVE_BUILD_TESTS=OFF -DXTALSIEVE_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j2 --target fuzz_cif fuzz_checkpoint fuzz_csv fuzz_poscar fuzz_extxyz fuzz_json \
-  fuzz_streams fuzz_archive fuzz_sqlite
+  fuzz_streams fuzz_archive fuzz_sqlite fuzz_matgl
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
-for t in cif checkpoint csv poscar extxyz json streams archive sqlite; do
+for t in cif checkpoint csv poscar extxyz json streams archive sqlite matgl; do
   work=$(mktemp -d)
   cp tests/fuzz-corpus/$t/* "$work"/
   echo "fuzz_$t: ${SECS}s"

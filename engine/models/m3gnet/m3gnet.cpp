@@ -121,8 +121,8 @@ public:
             throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
         name_ = w.name;
         types_ = matgl::node_types(w);
-        cutoff_ = w.hparam("cutoff");
-        rc3_ = w.hparam("threebody_cutoff");
+        cutoff_ = matgl::real_hparam(w, "cutoff", 0.5, 20.0);
+        rc3_ = matgl::real_hparam(w, "threebody_cutoff", 0.5, 20.0);
         if (w.hparam("max_n") != max_n || w.hparam("max_l") != max_l)
             throw error(w.name + ": M3GNet with max_n, max_l other than 3, 3 is not supported");
         if (w.hparams.count("use_smooth") && w.hparam("use_smooth") != 0)
@@ -140,7 +140,7 @@ public:
         node_emb_ = emb.data;
         D_ = static_cast<int>(emb.dim(1));
         edge_emb_ = load_dense(w, "embedding.layer_edge_embedding.layers.0", true, n_basis);
-        n_blocks_ = static_cast<int>(w.hparam("nblocks"));
+        n_blocks_ = matgl::int_hparam(w, "nblocks", 1, 64);
         for (int b = 0; b < n_blocks_; ++b) {
             block B;
             const std::string t = "three_body_interactions." + std::to_string(b);
@@ -162,8 +162,8 @@ public:
         } else {
             if (w.meta.count("args.readout_type") && w.meta.at("args.readout_type") != "set2set")
                 throw error(w.name + ": M3GNet readout '" + w.meta.at("args.readout_type") + "' is not supported");
-            s2s_iters_ = static_cast<int>(w.hparam("niters_set2set"));
-            s2s_ = load_lstm(w, "readout.set2set.lstm", static_cast<int>(w.hparam("nlayers_set2set")));
+            s2s_iters_ = matgl::int_hparam(w, "niters_set2set", 1, 64);
+            s2s_ = load_lstm(w, "readout.set2set.lstm", matgl::int_hparam(w, "nlayers_set2set", 1, 16));
             for (int i = 0; i < 3; ++i) head_.push_back(load_dense(w, "final_layer.layers." + std::to_string(2 * i)));
         }
         mean_ = static_cast<float>(w.norm_mean);

@@ -1,5 +1,6 @@
 #include "engine/models/matgl/common.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "xtalsieve/elements.hpp"
@@ -21,6 +22,22 @@ std::array<int, 119> node_types(const model_weights& w) {
         t[z] = i++;
     }
     return t;
+}
+
+int int_hparam(const model_weights& w, const std::string& key, int lo, int hi) {
+    const double v = w.hparam(key);
+    if (!(v >= lo && v <= hi) || v != std::floor(v))
+        throw error(w.name + ": hyper-parameter " + key + " = " + std::to_string(v) + " is not an integer in [" +
+                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return static_cast<int>(v);
+}
+
+double real_hparam(const model_weights& w, const std::string& key, double lo, double hi) {
+    const double v = w.hparam(key);
+    if (!(v >= lo && v <= hi))
+        throw error(w.name + ": hyper-parameter " + key + " = " + std::to_string(v) + " is outside [" +
+                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
 }
 
 std::string short_name(const model_weights& w) {

@@ -13,6 +13,11 @@ namespace xtalsieve::matgl {
 // node_type[z] = index of element z in the model's element list, -1 if absent.
 std::array<int, 119> node_types(const model_weights& w);
 
+// A hyper-parameter that must be an integer in [lo, hi] / a finite number in
+// [lo, hi]; throws xtalsieve::error naming the model and key otherwise.
+int int_hparam(const model_weights& w, const std::string& key, int lo, int hi);
+double real_hparam(const model_weights& w, const std::string& key, double lo, double hi);
+
 // The column name of a MatGL model: "megnet-eform", "megnet-gap",
 // "m3gnet-eform", "m3gnet-pes" for the four published models (the names of
 // the reference predictions), else the model's folder name.

@@ -65,11 +65,11 @@ public:
             throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
         name_ = w.name;
         types_ = matgl::node_types(w);
-        cutoff_ = w.hparam("cutoff");
-        width_ = static_cast<float>(w.hparam("gauss_width"));
-        n_blocks_ = static_cast<int>(w.hparam("nblocks"));
-        n_iters_ = static_cast<int>(w.hparam("niters_set2set"));
-        const int n_s2s_layers = static_cast<int>(w.hparam("nlayers_set2set"));
+        cutoff_ = matgl::real_hparam(w, "cutoff", 0.5, 20.0);
+        width_ = static_cast<float>(matgl::real_hparam(w, "gauss_width", 1e-6, 1e6));
+        n_blocks_ = matgl::int_hparam(w, "nblocks", 1, 64);
+        n_iters_ = matgl::int_hparam(w, "niters_set2set", 1, 64);
+        const int n_s2s_layers = matgl::int_hparam(w, "nlayers_set2set", 1, 16);
         if (w.hparams.count("activation_type") || w.meta.count("args.activation_type")) {
             auto it = w.meta.find("args.activation_type");
             if (it != w.meta.end() && it->second != "softplus2")
@@ -89,7 +89,7 @@ public:
             dim_state_ = static_cast<int>(it->second.dim(1));
             fidelities_ = matgl::selected_fidelities(w, n_states_);
         } else {
-            dim_state_ = static_cast<int>(w.hparam("dim_state_embedding"));
+            dim_state_ = matgl::int_hparam(w, "dim_state_embedding", 1, 4096);
             fidelities_ = {-1};  // raw state vector, zeros (MatGL's default state)
         }
         edge_enc_ = load_mlp(w, "edge_encoder", 2);
