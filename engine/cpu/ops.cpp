@@ -27,6 +27,26 @@ dense load_dense(const model_weights& w, const std::string& prefix, bool bias, i
     return d;
 }
 
+std::vector<lstm_layer> load_lstm(const model_weights& w, const std::string& prefix, int n_layers) {
+    std::vector<lstm_layer> v;
+    for (int l = 0; l < n_layers; ++l) {
+        const std::string s = std::to_string(l);
+        // PyTorch's names (weight_ih_l0, bias_ih_l0) as a dense layer's .weight / .bias.
+        auto get = [&](const char* kind) {
+            model_weights tmp;
+            tmp.name = w.name;
+            tmp.tensors["x.weight"] = w.at(prefix + ".weight_" + kind + "_l" + s);
+            tmp.tensors["x.bias"] = w.at(prefix + ".bias_" + kind + "_l" + s);
+            return load_dense(tmp, "x");
+        };
+        lstm_layer L;
+        L.ih = get("ih");
+        L.hh = get("hh");
+        v.push_back(std::move(L));
+    }
+    return v;
+}
+
 ops::ops(std::string_view isa) : k_(cpu::kernels(resolve_isa(isa))) {}
 
 namespace {

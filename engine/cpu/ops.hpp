@@ -37,6 +37,10 @@ struct lstm_layer {
     dense ih, hh;  // [4D, in], [4D, D], both with bias
 };
 
+// PyTorch's nn.LSTM layers 0 .. n_layers-1 under prefix (weight_ih_l<k>,
+// weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>).
+std::vector<lstm_layer> load_lstm(const model_weights& w, const std::string& prefix, int n_layers);
+
 class ops {
 public:
     explicit ops(std::string_view isa);

@@ -95,25 +95,6 @@ gated_mlp load_gated(const model_weights& w, const std::string& prefix, int n_la
     return g;
 }
 
-std::vector<cpu::lstm_layer> load_lstm(const model_weights& w, const std::string& prefix, int n_layers) {
-    std::vector<cpu::lstm_layer> v;
-    for (int l = 0; l < n_layers; ++l) {
-        const std::string s = std::to_string(l);
-        cpu::lstm_layer L;
-        auto get = [&](const char* kind) {
-            model_weights tmp;
-            tmp.name = w.name;
-            tmp.tensors["x.weight"] = w.at(prefix + ".weight_" + kind + "_l" + s);
-            tmp.tensors["x.bias"] = w.at(prefix + ".bias_" + kind + "_l" + s);
-            return load_dense(tmp, "x");
-        };
-        L.ih = get("ih");
-        L.hh = get("hh");
-        v.push_back(std::move(L));
-    }
-    return v;
-}
-
 class m3gnet_cpu final : public model {
 public:
     m3gnet_cpu(const model_weights& w, const model_options& opt) : ops_(opt.isa) {
@@ -163,7 +144,7 @@ public:
             if (w.meta.count("args.readout_type") && w.meta.at("args.readout_type") != "set2set")
                 throw error(w.name + ": M3GNet readout '" + w.meta.at("args.readout_type") + "' is not supported");
             s2s_iters_ = matgl::int_hparam(w, "niters_set2set", 1, 64);
-            s2s_ = load_lstm(w, "readout.set2set.lstm", matgl::int_hparam(w, "nlayers_set2set", 1, 16));
+            s2s_ = cpu::load_lstm(w, "readout.set2set.lstm", matgl::int_hparam(w, "nlayers_set2set", 1, 16));
             for (int i = 0; i < 3; ++i) head_.push_back(load_dense(w, "final_layer.layers." + std::to_string(2 * i)));
         }
         mean_ = static_cast<float>(w.norm_mean);

@@ -38,26 +38,6 @@ std::vector<dense> load_mlp(const model_weights& w, const std::string& prefix, i
     return v;
 }
 
-std::vector<cpu::lstm_layer> load_lstm(const model_weights& w, const std::string& prefix, int n_layers) {
-    std::vector<cpu::lstm_layer> v;
-    for (int l = 0; l < n_layers; ++l) {
-        const std::string s = std::to_string(l);
-        cpu::lstm_layer L;
-        // PyTorch names: weight_ih_l0 / bias_ih_l0; load_dense wants .weight/.bias.
-        auto get = [&](const char* kind) {
-            model_weights tmp;
-            tmp.name = w.name;
-            tmp.tensors["x.weight"] = w.at(prefix + ".weight_" + kind + "_l" + s);
-            tmp.tensors["x.bias"] = w.at(prefix + ".bias_" + kind + "_l" + s);
-            return load_dense(tmp, "x");
-        };
-        L.ih = get("ih");
-        L.hh = get("hh");
-        v.push_back(std::move(L));
-    }
-    return v;
-}
-
 class megnet_cpu final : public model {
 public:
     megnet_cpu(const model_weights& w, const model_options& opt) : ops_(opt.isa) {
@@ -112,8 +92,8 @@ public:
             blocks_.push_back(std::move(B));
         }
         D_ = edge_enc_.back().out;
-        node_s2s_ = load_lstm(w, "node_s2s.lstm", n_s2s_layers);
-        edge_s2s_ = load_lstm(w, "edge_s2s.lstm", n_s2s_layers);
+        node_s2s_ = cpu::load_lstm(w, "node_s2s.lstm", n_s2s_layers);
+        edge_s2s_ = cpu::load_lstm(w, "edge_s2s.lstm", n_s2s_layers);
         head_ = load_mlp(w, "output_proj", 3);
         if (head_[0].in != 5 * D_ || head_.back().out != 1) throw error(w.name + ": output head has an unexpected shape");
         mean_ = static_cast<float>(w.norm_mean);
