@@ -12,6 +12,7 @@
 
 #include "engine/screen/hull.hpp"
 #include "test_support.hpp"
+#include "xtalsieve/composition.hpp"
 #include "xtalsieve/elements.hpp"
 #include "xtalsieve/error.hpp"
 
@@ -184,6 +185,36 @@ TEST(Hull, ReadsCsvAndPymatgenEntries) {
     ASSERT_EQ(r.phases.size(), 2u);
     EXPECT_EQ(r.phases[1].where, (d / "p.csv").string() + ":3");
     fs::remove_all(d);
+}
+
+// An ASE database as the reference: the energy from a named key-value pair,
+// the composition from the row's atoms. The fixture (tests/make_reader_fixtures.py,
+// written with ASE) holds ten structures with a number gap_ref, two of them C8.
+TEST(Hull, ReadsAnAseDatabase) {
+    const std::string db = (xs_test::data_dir() / "readers" / "good" / "structures.db").string();
+    const auto r = load_reference_phases(db + ":gap_ref");
+    EXPECT_EQ(r.duplicates, 1u);  // C8 twice (9000046, 9012304): the lower number kept
+    const std::map<std::string, double> want = {{"NaCl", 4.774055}, {"KCl", 4.381993}, {"ZnS", 2.029271},
+                                                {"BaTiO3", 1.910979}, {"TiO2", 2.689207}, {"C", 1.781317},
+                                                {"CsCl", 4.98169},  {"Ge", 1.532559}, {"Si", 0.9553938}};
+    ASSERT_EQ(r.phases.size(), want.size());
+    for (const auto& p : r.phases) {
+        // The phase's reduced formula from its atom fractions (all multiples of 1/60 here).
+        std::vector<int> zs;
+        for (const auto& [z, x] : p.comp)
+            for (int k = 0; k < static_cast<int>(std::lround(x * 60)); ++k) zs.push_back(z);
+        const std::string f = reduced_formula(zs);
+        ASSERT_TRUE(want.count(f)) << f;
+        EXPECT_DOUBLE_EQ(p.energy, want.at(f)) << f;
+    }
+    try {
+        load_reference_phases(db + ":no_such_key");
+        ADD_FAILURE() << "a missing key was accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("structures.db"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("no_such_key"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(load_reference_phases(db), error);  // the key must be named
 }
 
 TEST(GoldenHull, Perov5MatchesPymatgen) {
