@@ -45,14 +45,34 @@ void fsync_path(const std::filesystem::path& p, int flags) {
 
 namespace {
 
-std::vector<std::uint8_t> to_bytes(const roaring_bitmap_t* b) {
-    std::vector<std::uint8_t> out(roaring_bitmap_portable_size_in_bytes(b));
-    roaring_bitmap_portable_serialize(b, reinterpret_cast<char*>(out.data()));
+// A bitmap as one hexadecimal JSON string (CRoaring's portable format):
+// a JSON array of byte values would cost one JSON node per byte, and the
+// checkpoint of a long screen holds megabytes of bitmaps.
+std::string to_hex(const roaring_bitmap_t* b) {
+    std::string raw(roaring_bitmap_portable_size_in_bytes(b), '\0');
+    roaring_bitmap_portable_serialize(b, raw.data());
+    static const char digits[] = "0123456789abcdef";
+    std::string out(2 * raw.size(), '0');
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const auto c = static_cast<unsigned char>(raw[i]);
+        out[2 * i] = digits[c >> 4];
+        out[2 * i + 1] = digits[c & 15];
+    }
     return out;
 }
 
-roaring_bitmap_t* from_bytes(const std::vector<std::uint8_t>& v) {
-    roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(reinterpret_cast<const char*>(v.data()), v.size());
+roaring_bitmap_t* from_hex(const nlohmann::json& v) {
+    if (!v.is_string()) throw error("corrupt bitmap");
+    const std::string& h = v.get_ref<const std::string&>();
+    if (h.size() % 2) throw error("corrupt bitmap");
+    auto nib = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        throw error("corrupt bitmap");
+    };
+    std::string raw(h.size() / 2, '\0');
+    for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<char>(nib(h[2 * i]) * 16 + nib(h[2 * i + 1]));
+    roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(raw.data(), raw.size());
     if (!b) throw error("corrupt bitmap");
     return b;
 }
@@ -76,8 +96,8 @@ void screen_state::save(const std::filesystem::path& file) const {
     nlohmann::json j;
     j["fingerprint"] = fingerprint;
     j["counts"] = {inputs, scored, filtered, duplicate, failed, non_structure_blocks, warned};
-    for (const auto& [k, b] : filtered_by) j["filtered_by"][k] = to_bytes(b);
-    for (const auto& [z, b] : element_index) j["element_index"][std::to_string(z)] = to_bytes(b);
+    for (const auto& [k, b] : filtered_by) j["filtered_by"][k] = to_hex(b);
+    for (const auto& [z, b] : element_index) j["element_index"][std::to_string(z)] = to_hex(b);
     auto& t = j["top"] = nlohmann::json::array();
     for (const auto& e : top)
         t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds, e.formula, e.natoms, e.warnings, e.descriptors});
@@ -140,10 +160,10 @@ void screen_state::load(const std::filesystem::path& file) {
         free_all(filtered_by);
         free_all(element_index);
         if (j.contains("filtered_by"))
-            for (const auto& [k, v] : j["filtered_by"].items()) filtered_by[k] = from_bytes(v.get<std::vector<std::uint8_t>>());
+            for (const auto& [k, v] : j["filtered_by"].items()) filtered_by[k] = from_hex(v);
         if (j.contains("element_index"))
             for (const auto& [k, v] : j["element_index"].items())
-                element_index[std::stoi(k)] = from_bytes(v.get<std::vector<std::uint8_t>>());
+                element_index[std::stoi(k)] = from_hex(v);
         top.clear();
         for (const auto& e : j.at("top")) {
             top.push_back({e[0], e[1], e[2], e[3], e[4], e[5].get<std::vector<double>>(), e[6].get<std::vector<double>>(),
