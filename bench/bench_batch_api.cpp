@@ -60,20 +60,6 @@ const std::string& model() {
     return m;
 }
 
-class vector_reader final : public xtalsieve::record_reader {
-public:
-    explicit vector_reader(const std::vector<xtalsieve::record>& r) : r_(r) {}
-    bool next(xtalsieve::record& out) override {
-        if (i_ >= r_.size()) return false;
-        out = r_[i_++];
-        return true;
-    }
-
-private:
-    const std::vector<xtalsieve::record>& r_;
-    std::size_t i_ = 0;
-};
-
 }  // namespace
 
 static void BM_BatchCppArrays(benchmark::State& state) {
@@ -105,7 +91,7 @@ static void BM_PipelineCifText(benchmark::State& state) {
     const auto recs = xs_bench::perov_records();
     const xtalsieve::batch_predictor p({model()}, threads(2));
     for (auto _ : state) {
-        vector_reader in(recs);
+        xs_bench::vector_reader in(recs);
         std::size_t n = 0;
         p.run(in, [&](const xtalsieve::prediction& r) { n += r.values.size(); });
         benchmark::DoNotOptimize(n);

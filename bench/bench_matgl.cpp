@@ -35,20 +35,6 @@ const std::vector<xtalsieve::structure>& structures() {
     return v;
 }
 
-class vector_reader final : public xtalsieve::record_reader {
-public:
-    explicit vector_reader(const std::vector<xtalsieve::record>& v) : v_(v) {}
-    bool next(xtalsieve::record& r) override {
-        if (i_ == v_.size()) return false;
-        r = v_[i_++];
-        return true;
-    }
-
-private:
-    const std::vector<xtalsieve::record>& v_;
-    std::size_t i_ = 0;
-};
-
 }  // namespace
 
 static void BM_MatglModelOnly(benchmark::State& state) {
@@ -100,7 +86,7 @@ static void BM_MatglEndToEnd(benchmark::State& state) {
     xtalsieve::predictor p({weights(k)}, o);
     std::size_t atoms = 0, structs = 0;
     for (auto _ : state) {
-        vector_reader in(recs);
+        xs_bench::vector_reader in(recs);
         p.run(in, [&](const xtalsieve::prediction& r) {
             if (r.error.empty()) {
                 atoms += static_cast<std::size_t>(r.n_atoms);

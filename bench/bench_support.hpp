@@ -46,6 +46,21 @@ inline std::vector<xtalsieve::record> perov_records() {
     return out;
 }
 
+// Replays records held in memory (the input of the end-to-end benchmarks).
+class vector_reader final : public xtalsieve::record_reader {
+public:
+    explicit vector_reader(const std::vector<xtalsieve::record>& v) : v_(v) {}
+    bool next(xtalsieve::record& r) override {
+        if (i_ == v_.size()) return false;
+        r = v_[i_++];
+        return true;
+    }
+
+private:
+    const std::vector<xtalsieve::record>& v_;
+    std::size_t i_ = 0;
+};
+
 inline std::vector<xtalsieve::structure> perov_structures() {
     std::vector<xtalsieve::structure> out;
     for (const auto& r : perov_records()) out.push_back(xtalsieve::parse_record(r));

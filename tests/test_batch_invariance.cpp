@@ -125,34 +125,32 @@ class GoldenBatchInvariance : public ::testing::TestWithParam<cpu::isa> {};
 INSTANTIATE_TEST_SUITE_P(GoldenIsa, GoldenBatchInvariance, ::testing::ValuesIn(cpu::supported_isas()),
                          [](const auto& info) { return std::string(cpu::isa_name(info.param)); });
 
-TEST_P(GoldenBatchInvariance, OneByOneEqualsEveryBatchingAndThreadCount) {
-    const auto structs = random_structures(300, 2026);
-    std::size_t total_atoms = 0;
-    for (const auto& s : structs) total_atoms += s.size();
-    ASSERT_GT(total_atoms, 4000u);
+namespace {
 
+// Every structure predicted alone (a batch of one, on the calling thread),
+// then `trials` times in shuffled input with random chunk lengths (1 ..
+// max_chunk) and atom budgets (1 .. max_atoms), on 1 and 2 threads: every
+// answer must have the same bits.
+void expect_batch_invariant(const std::vector<structure>& structs, cpu::isa path,
+                            std::vector<model_weights> (*make)(), unsigned seed, int trials, unsigned max_chunk,
+                            unsigned max_atoms) {
     predict_options base;
-    base.model.isa = cpu::isa_name(GetParam());
+    base.model.isa = cpu::isa_name(path);
     base.threads = 1;
-
-    // Alone: a batch of one structure, on the calling thread.
     answers alone;
     {
-        predictor p(models(), base);
+        predictor p(make(), base);
         for (const auto& s : structs) alone[s.id] = p.predict(s);
     }
-
-    // Batches of random sizes and compositions: random chunk lengths and atom
-    // budgets, the input shuffled, on 1 and 2 threads.
-    std::mt19937 rng(17);
-    for (int trial = 0; trial < 4; ++trial) {
+    std::mt19937 rng(seed);
+    for (int trial = 0; trial < trials; ++trial) {
         predict_options o = base;
         o.threads = 1 + trial % 2;
-        o.chunk_records = 1 + rng() % 97;
-        o.batch_atoms = 1 + rng() % 3000;
+        o.chunk_records = 1 + rng() % max_chunk;
+        o.batch_atoms = 1 + rng() % max_atoms;
         auto order = structs;
         std::shuffle(order.begin(), order.end(), rng);
-        const answers got = run_batched(order, o);
+        const answers got = run_batched(order, o, make);
         ASSERT_EQ(got.size(), structs.size());
         int differ = 0;
         for (const auto& [id, v] : alone)
@@ -163,6 +161,16 @@ TEST_P(GoldenBatchInvariance, OneByOneEqualsEveryBatchingAndThreadCount) {
     }
 }
 
+}  // namespace
+
+TEST_P(GoldenBatchInvariance, OneByOneEqualsEveryBatchingAndThreadCount) {
+    const auto structs = random_structures(300, 2026);
+    std::size_t total_atoms = 0;
+    for (const auto& s : structs) total_atoms += s.size();
+    ASSERT_GT(total_atoms, 4000u);
+    expect_batch_invariant(structs, GetParam(), &models, 17, 4, 97, 3000);
+}
+
 // The same property for the MatGL families, on structures of up to 60 atoms
 // (M3GNet holds ~2,000 triplets per atom; the portable path is slow).
 TEST_P(GoldenBatchInvariance, MatglOneByOneEqualsEveryBatchingAndThreadCount) {
@@ -170,31 +178,7 @@ TEST_P(GoldenBatchInvariance, MatglOneByOneEqualsEveryBatchingAndThreadCount) {
     for (auto& s : random_structures(120, 4242))
         if (s.size() <= 60 && structs.size() < 40) structs.push_back(std::move(s));
     ASSERT_EQ(structs.size(), 40u);
-    predict_options base;
-    base.model.isa = cpu::isa_name(GetParam());
-    base.threads = 1;
-    answers alone;
-    {
-        predictor p(matgl_models(), base);
-        for (const auto& s : structs) alone[s.id] = p.predict(s);
-    }
-    std::mt19937 rng(5);
-    for (int trial = 0; trial < 2; ++trial) {
-        predict_options o = base;
-        o.threads = 1 + trial % 2;
-        o.chunk_records = 1 + rng() % 17;
-        o.batch_atoms = 1 + rng() % 400;
-        auto order = structs;
-        std::shuffle(order.begin(), order.end(), rng);
-        const answers got = run_batched(order, o, &matgl_models);
-        ASSERT_EQ(got.size(), structs.size());
-        int differ = 0;
-        for (const auto& [id, v] : alone)
-            if (!same_bits(v, got.at(id)) && differ++ < 5)
-                ADD_FAILURE() << id << " differs in batch (chunk " << o.chunk_records << ", batch_atoms " << o.batch_atoms
-                              << ", threads " << o.threads << ")";
-        EXPECT_EQ(differ, 0);
-    }
+    expect_batch_invariant(structs, GetParam(), &matgl_models, 5, 2, 17, 400);
 }
 
 // Paths agree closely but not bitwise (FMA vs none, rounding of the vector math).

@@ -45,11 +45,10 @@ struct predictor::impl {
     std::vector<model_weights> weights;
     std::vector<std::string> names;      // output columns, model by model
     std::vector<bool> classifier;        // per output column
-    std::vector<std::size_t> n_outputs;  // per model
     std::vector<std::size_t> column_offsets{0};  // per model: first output column; last: total
+    std::size_t n_columns(std::size_t k) const { return column_offsets[k + 1] - column_offsets[k]; }
     std::vector<graph_options> recipes;  // distinct graph recipes, first use first
     std::vector<std::size_t> recipe_of;  // per model: index into recipes
-    std::size_t total_outputs = 0;
     bool any_file_order = false;         // some recipe wants the sites as read
     std::size_t batch_cap = 0;           // atoms per batch: opt.batch_atoms, or less if a model asks
     // Models hold scratch buffers: one set per worker thread.
@@ -77,14 +76,12 @@ struct predictor::impl {
         auto flush = [&] {
             if (members.empty()) return;
             try {
-                std::size_t col = 0;
                 for (std::size_t k = 0; k < ms.size(); ++k) {
-                    const std::size_t no = n_outputs[k];
+                    const std::size_t no = n_columns(k), col = column_offsets[k];
                     out.resize(members.size() * no);
                     ms[k]->predict(batches[recipe_of[k]], std::span<double>(out));
                     for (std::size_t s = 0; s < members.size(); ++s)
                         for (std::size_t o = 0; o < no; ++o) members[s]->out.values[col + o] = out[s * no + o];
-                    col += no;
                 }
             } catch (const error& e) {
                 // Inputs are validated before batching, so this is rare; the
@@ -103,7 +100,7 @@ struct predictor::impl {
             if (!it.out.error.empty() || !it.out.filtered.empty() || it.out.skipped || it.out.non_structure) continue;
             const auto n = static_cast<std::size_t>(it.out.n_atoms);
             if (!members.empty() && batch_atoms + n > batch_cap) flush();
-            it.out.values.assign(total_outputs, 0.0);
+            it.out.values.assign(column_offsets.back(), 0.0);
             for (std::size_t r = 0; r < recipes.size(); ++r) batches[r].append(it.graphs[r]);
             batch_atoms += n;
             members.push_back(&it);
@@ -226,9 +223,7 @@ predictor::predictor(std::vector<model_weights> models, predict_options opt) : i
             impl_->names.push_back(o);
             impl_->classifier.push_back(m->classification());
         }
-        impl_->n_outputs.push_back(outs.size());
-        impl_->total_outputs += outs.size();
-        impl_->column_offsets.push_back(impl_->total_outputs);
+        impl_->column_offsets.push_back(impl_->column_offsets.back() + outs.size());
         graph_options g = m->graph();
         if (opt.max_images_per_atom > 0) g.max_images_per_atom = opt.max_images_per_atom;
         auto it = std::find(impl_->recipes.begin(), impl_->recipes.end(), g);
@@ -343,12 +338,10 @@ std::vector<double> predictor::predict(const structure& s) {
         batches[r].append(graphs[r]);
     }
     auto& ms = impl_->local_models();
-    std::vector<double> out(impl_->total_outputs);
-    std::size_t col = 0;
-    for (std::size_t k = 0; k < ms.size(); ++k) {
-        ms[k]->predict(batches[impl_->recipe_of[k]], std::span<double>(out.data() + col, impl_->n_outputs[k]));
-        col += impl_->n_outputs[k];
-    }
+    std::vector<double> out(impl_->column_offsets.back());
+    for (std::size_t k = 0; k < ms.size(); ++k)
+        ms[k]->predict(batches[impl_->recipe_of[k]],
+                       std::span<double>(out.data() + impl_->column_offsets[k], impl_->n_columns(k)));
     return out;
 }
 

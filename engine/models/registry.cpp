@@ -17,8 +17,6 @@ namespace {
 
 std::unique_ptr<model> make_cgcnn_model(const model_weights& w, const model_options& opt) {
     auto p = std::make_shared<const cgcnn::params>(cgcnn::prepare(w));
-    if (opt.device == device_kind::cuda)
-        throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
     return cpu::make_cgcnn(std::move(p), opt.mode, opt.isa);
 }
 
@@ -42,6 +40,9 @@ std::vector<std::string> cpu_isa_paths() {
 }
 
 std::unique_ptr<model> make_model(const model_weights& w, const model_options& opt) {
+    // One check for every family: this build has the CPU backend only.
+    if (opt.device == device_kind::cuda)
+        throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
     for (const entry& e : registry)
         if (w.arch == e.arch) return e.make(w, opt);
     throw error(w.name + ": unknown model architecture '" + w.arch + "'");

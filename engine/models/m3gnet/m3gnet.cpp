@@ -98,8 +98,6 @@ gated_mlp load_gated(const model_weights& w, const std::string& prefix, int n_la
 class m3gnet_cpu final : public model {
 public:
     m3gnet_cpu(const model_weights& w, const model_options& opt) : ops_(opt.isa) {
-        if (opt.device == device_kind::cuda)
-            throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
         name_ = w.name;
         types_ = matgl::node_types(w);
         cutoff_ = matgl::real_hparam(w, "cutoff", 0.5, 20.0);
@@ -186,12 +184,7 @@ public:
         // Node embedding, radial basis, edge embedding.
         v_.resize(static_cast<std::size_t>(N) * D);
         node_type_.resize(static_cast<std::size_t>(N));
-        for (std::int64_t i = 0; i < N; ++i) {
-            const int t = types_.at(static_cast<std::size_t>(b.numbers[i]));
-            if (t < 0) throw error(name_ + ": element Z=" + std::to_string(b.numbers[i]) + " is not in the model's element list");
-            node_type_[i] = t;
-            std::memcpy(&v_[i * D], &node_emb_[static_cast<std::size_t>(t) * D], sizeof(float) * D);
-        }
+        matgl::embed_nodes(types_, node_emb_, D, b.numbers, name_, v_.data(), node_type_.data());
         rbf_e_.resize(static_cast<std::size_t>(E) * n_basis);
         fc_.resize(static_cast<std::size_t>(E));
         for (std::int64_t e = 0; e < E; ++e) {

@@ -3,6 +3,7 @@
 // selection of multi-fidelity models. Private.
 #pragma once
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,13 @@ namespace xtalsieve::matgl {
 
 // node_type[z] = index of element z in the model's element list, -1 if absent.
 std::array<int, 119> node_types(const model_weights& w);
+
+// out[i, :] = table[node type of numbers[i], :] (dim columns); type_out[i],
+// when given, receives the node type. Throws xtalsieve::error naming the
+// model for an element outside its list.
+void embed_nodes(const std::array<int, 119>& types, const std::vector<float>& table, int dim,
+                 const std::vector<int>& numbers, const std::string& model, float* out,
+                 std::int32_t* type_out = nullptr);
 
 // A hyper-parameter that must be an integer in [lo, hi] / a finite number in
 // [lo, hi]; throws xtalsieve::error naming the model and key otherwise.

@@ -41,8 +41,6 @@ std::vector<dense> load_mlp(const model_weights& w, const std::string& prefix, i
 class megnet_cpu final : public model {
 public:
     megnet_cpu(const model_weights& w, const model_options& opt) : ops_(opt.isa) {
-        if (opt.device == device_kind::cuda)
-            throw error("--device cuda: xtalsieve was not built with CUDA (the CUDA backend is not available in this build)");
         name_ = w.name;
         types_ = matgl::node_types(w);
         cutoff_ = matgl::real_hparam(w, "cutoff", 0.5, 20.0);
@@ -143,11 +141,7 @@ public:
         ops_.linear(edge_enc_[0], gauss_.data(), E, G, tmp_.data(), H, act::softplus2);
         ops_.linear(edge_enc_[1], tmp_.data(), E, H, e_enc_.data(), D_, act::softplus2);
         emb_.resize(static_cast<std::size_t>(N) * dim_node_);
-        for (std::int64_t i = 0; i < N; ++i) {
-            const int t = types_.at(static_cast<std::size_t>(b.numbers[i]));
-            if (t < 0) throw error(name_ + ": element Z=" + std::to_string(b.numbers[i]) + " is not in the model's element list");
-            std::memcpy(&emb_[i * dim_node_], &node_emb_[static_cast<std::size_t>(t) * dim_node_], sizeof(float) * dim_node_);
-        }
+        matgl::embed_nodes(types_, node_emb_, dim_node_, b.numbers, name_, emb_.data());
         v_enc_.resize(static_cast<std::size_t>(N) * D_);
         ops_.linear(node_enc_[0], emb_.data(), N, dim_node_, tmp_.data(), H, act::softplus2);
         ops_.linear(node_enc_[1], tmp_.data(), N, H, v_enc_.data(), D_, act::softplus2);
