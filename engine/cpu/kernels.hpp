@@ -11,8 +11,8 @@
 // digits of a perov_5 prediction changed with its batch). Our kernels fix the
 // arithmetic of every output element instead:
 //   - gemm: y[r, n] = bias[n], then y[r, n] = fma(x[r, k], w[k, n], y[r, n]) for
-//     k = 0, 1, ..., K-1, in that order, always. Rows are processed four at a
-//     time and the rest one at a time, columns two vectors, one vector or one
+//     k = 0, 1, ..., K-1, in that order, always. Rows are processed six at a
+//     time and the rest in one tile of one to five rows, columns two vectors, one vector or one
 //     lane at a time, but each element sees exactly this sequence of fused
 //     multiply-adds whichever tile computes it (a 1-lane vector uses the same
 //     FMA instruction family as a full one), so neither M nor the row's
