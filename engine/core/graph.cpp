@@ -171,6 +171,7 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
     }
 
     const double r2 = r * r;
+    double accept2 = r2 + tol;  // a point is a candidate when d^2 < accept2
     thread_local std::vector<candidate> cand;  // reused: the latency path builds one graph per call
     // A candidate point: translation (a, b, e) of atom j. The point and its
     // distance are computed with the reference's operations in its order.
@@ -182,12 +183,19 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
             p[k] = a * L[0][k] + b * L[1][k] + e * L[2][k] + cic[j][k];
             d2 += (p[k] - c[k]) * (p[k] - c[k]);
         }
-        if (!(d2 < r2 + tol)) return;
+        if (!(d2 < accept2)) return;
+        if (j == ci && d2 < 1e-14 && std::sqrt(d2) <= tol) return;
+        const std::int64_t image_rank = ((a + rank_base) * rank_span + (b + rank_base)) * rank_span + (e + rank_base);
+        if (slots) {
+            // Only the M nearest are kept: their length and cube are found
+            // after the selection (most of the ~170 points in an 8 Å sphere
+            // never need them). dist holds d^2 until then.
+            cand.push_back({d2, -1, image_rank * n + j, j, a, b, e});
+            return;
+        }
         const double d = std::sqrt(d2);
-        if (j == ci && d <= tol) return;
         const int cube = static_cast<int>((cube_of(p, 0) - cc[0] + 1) * 9 + (cube_of(p, 1) - cc[1] + 1) * 3 +
                                           (cube_of(p, 2) - cc[2] + 1));
-        const std::int64_t image_rank = ((a + rank_base) * rank_span + (b + rank_base)) * rank_span + (e + rank_base);
         cand.push_back({d, cube, image_rank * n + j, j, a, b, e});
     };
 
@@ -242,6 +250,10 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
                     }
     }
 
+    // The radius of the first, smaller search (slots layout, small cells):
+    // about 2M + 8 points of the crystal's density.
+    const double r_small = std::cbrt((2.0 * M + 8) * vol / (n * (4.0 / 3.0) * M_PI));
+
     std::vector<int> isolated_sites, overlapping_sites;
     for (int ci = 0; ci < n; ++ci) {
         cand.clear();
@@ -268,22 +280,47 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
                     }
                 }
         } else {
-            for (int j = 0; j < n; ++j) {
-                int lo[3], hi[3];
-                for (int k = 0; k < 3; ++k) {
-                    const double f = (cic[j][0] - c[0]) * g_rows[k][0] + (cic[j][1] - c[1]) * g_rows[k][1] +
-                                     (cic[j][2] - c[2]) * g_rows[k][2];
-                    // Image ranges are ints: a site 10^8 cells away is not a
-                    // crystal but a cell too degenerate for float arithmetic.
-                    if (!(std::abs(f) < 1e8)) throw error(s.id + ": degenerate cell or a site far outside it");
-                    // A margin keeps the bounds conservative under rounding.
-                    lo[k] = static_cast<int>(std::ceil(-reach[k] - f - 1e-6));
-                    hi[k] = static_cast<int>(std::floor(reach[k] - f + 1e-6));
+            // Every image of every atom within `rad` of the centre.
+            const auto scan = [&](double rad) {
+                for (int j = 0; j < n; ++j) {
+                    int lo[3], hi[3];
+                    for (int k = 0; k < 3; ++k) {
+                        const double f = (cic[j][0] - c[0]) * g_rows[k][0] + (cic[j][1] - c[1]) * g_rows[k][1] +
+                                         (cic[j][2] - c[2]) * g_rows[k][2];
+                        // Image ranges are ints: a site 10^8 cells away is not a
+                        // crystal but a cell too degenerate for float arithmetic.
+                        if (!(std::abs(f) < 1e8)) throw error(s.id + ": degenerate cell or a site far outside it");
+                        // A margin keeps the bounds conservative under rounding.
+                        const double rk = reach[k] * (rad / r);
+                        lo[k] = static_cast<int>(std::ceil(-rk - f - 1e-6));
+                        hi[k] = static_cast<int>(std::floor(rk - f + 1e-6));
+                    }
+                    for (int a = lo[0]; a <= hi[0]; ++a)
+                        for (int b = lo[1]; b <= hi[1]; ++b)
+                            for (int e = lo[2]; e <= hi[2]; ++e) consider(ci, cc, a, b, e, j);
                 }
-                for (int a = lo[0]; a <= hi[0]; ++a)
-                    for (int b = lo[1]; b <= hi[1]; ++b)
-                        for (int e = lo[2]; e <= hi[2]; ++e) consider(ci, cc, a, b, e, j);
+            };
+            // The M nearest usually lie well inside the cutoff: search a
+            // smaller sphere holding about 2M + 8 points first. If its M-th
+            // nearest is inside it with room to spare, no point outside can
+            // be among the M nearest or tie with the M-th (a tie needs d^2
+            // within 1e-12 of it; the margin is 1e-9), so the selection below
+            // sees the same group as with the full sphere. Otherwise search
+            // the full sphere.
+            bool done = false;
+            if (slots && r_small < r) {
+                accept2 = r_small * r_small;
+                scan(r_small);
+                if (static_cast<int>(cand.size()) >= M) {
+                    auto nth = cand.begin() + (M - 1);
+                    std::nth_element(cand.begin(), nth, cand.end(),
+                                     [](const candidate& x, const candidate& y) { return x.dist < y.dist; });
+                    done = nth->dist < accept2 * (1 - 1e-9);
+                }
+                accept2 = r2 + tol;
+                if (!done) cand.clear();
             }
+            if (!done) scan(r);
         }
         const auto before = [](const candidate& x, const candidate& y) {
             if (x.dist != y.dist) return x.dist < y.dist;
@@ -292,7 +329,28 @@ crystal_graph build_graph(const structure& s, const graph_options& opt) {
         };
         if (slots) {
             const int keep = std::min<int>(M, static_cast<int>(cand.size()));
-            std::partial_sort(cand.begin(), cand.begin() + keep, cand.end(), before);
+            // The group that can hold the M nearest: every point whose length
+            // is at most the M-th smallest (sqrt is monotonic, so select on
+            // d^2; a larger d^2 can still round to the same length, a tie the
+            // full key below must see).
+            auto group_end = cand.end();
+            if (static_cast<int>(cand.size()) > M) {
+                std::nth_element(cand.begin(), cand.begin() + (M - 1), cand.end(),
+                                 [](const candidate& x, const candidate& y) { return x.dist < y.dist; });
+                const double t = cand[M - 1].dist, st = std::sqrt(t);
+                group_end = std::partition(cand.begin() + M, cand.end(), [&](const candidate& c) {
+                    return c.dist <= t || (c.dist <= t * (1 + 1e-12) && std::sqrt(c.dist) == st);
+                });
+            }
+            for (auto it = cand.begin(); it != group_end; ++it) {
+                candidate& x = *it;
+                x.dist = std::sqrt(x.dist);
+                vec3 p;
+                for (int k = 0; k < 3; ++k) p[k] = x.a * L[0][k] + x.b * L[1][k] + x.e * L[2][k] + cic[x.j][k];
+                x.cube = static_cast<int>((cube_of(p, 0) - cc[0] + 1) * 9 + (cube_of(p, 1) - cc[1] + 1) * 3 +
+                                          (cube_of(p, 2) - cc[2] + 1));
+            }
+            std::partial_sort(cand.begin(), cand.begin() + keep, group_end, before);
             for (int m = 0; m < keep; ++m) {
                 g.nbr_idx[static_cast<std::size_t>(ci) * M + m] = cand[m].j;
                 g.nbr_dist[static_cast<std::size_t>(ci) * M + m] = static_cast<float>(cand[m].dist);
