@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -108,6 +109,16 @@ TEST_P(CpuKernels, FusedConvolutionMatchesNaiveLayer) {
     for (int e = 0; e < N * M; ++e) {
         idx[e] = static_cast<std::int32_t>(rng() % N);
         dist[e] = ud(rng);
+        // A third of the slots repeat an earlier slot of their atom (the same
+        // neighbour at the same length, as in symmetric cells).
+        if (e % M > 0 && rng() % 3 == 0) {
+            const int q = e - 1 - static_cast<int>(rng() % (e % M));
+            idx[e] = idx[q];
+            dist[e] = static_cast<float>(dist[q]);
+            dist[q] = dist[e];
+            make_gauss_window(dist[q], win[q]);
+        }
+        dist[e] = static_cast<float>(dist[e]);  // graphs hold float32 lengths
         make_gauss_window(dist[e], win[e]);
     }
     // Naive: full 41-wide Gaussian product in double.
@@ -132,5 +143,24 @@ TEST_P(CpuKernels, FusedConvolutionMatchesNaiveLayer) {
     conv_args a{pq.data(), v.data(), idx.data(), win.data(), wbt.data(), s2.data(), t2.data(), out.data(), N, M, A};
     kernels(GetParam()).conv(a);
     for (int k = 0; k < N * A; ++k) EXPECT_NEAR(out[k], want[k], 2e-5 * (1 + std::abs(want[k]))) << "A=" << A;
+    // Reusing the gates of repeated slots changes no bit.
+    std::vector<float> d32(dist.begin(), dist.end());
+    std::vector<std::int8_t> same(N * M);
+    same_slots(idx.data(), d32.data(), N, M, same.data());
+    int repeated = 0;
+    for (int e = 0; e < N * M; ++e) {
+        if (same[e] < 0) continue;
+        ++repeated;
+        ASSERT_LT(same[e], e % M);
+        ASSERT_EQ(idx[e - e % M + same[e]], idx[e]);
+        ASSERT_EQ(d32[e - e % M + same[e]], d32[e]);
+    }
+    EXPECT_GT(repeated, N * M / 5);
+    std::vector<float> out_reuse(N * A);
+    conv_args b = a;
+    b.out = out_reuse.data();
+    b.same_as = same.data();
+    kernels(GetParam()).conv(b);
+    EXPECT_EQ(0, std::memcmp(out.data(), out_reuse.data(), out.size() * sizeof(float))) << "A=" << A;
     }
 }

@@ -108,6 +108,12 @@ public:
             for (std::int64_t e = 0; e < N * M; ++e) make_gauss_window(batch.nbr_dist[e], win_[e]);
         }
 
+        // Slots that repeat an earlier slot of their atom (symmetric cells)
+        // reuse its gate in every layer; see conv_args::same_as.
+        // (Slot numbers are int8: a model with more than 127 slots goes without.)
+        same_as_.resize(M <= 127 ? static_cast<std::size_t>(N) * M : 0);
+        if (!same_as_.empty()) same_slots(batch.nbr_idx.data(), batch.nbr_dist.data(), N, M, same_as_.data());
+
         next_.resize(v_.size());
         pq_.resize(static_cast<std::size_t>(N) * 4 * A);
         for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -115,7 +121,8 @@ public:
             k_.gemm(g);
             conv_args a{pq_.data(), v_.data(), batch.nbr_idx.data(), win_.data(), layers_[l].w_bond_t.data(),
                         p.convs[l].bn2_scale.data(), p.convs[l].bn2_shift.data(), next_.data(), N, M, A,
-                        layers_[l].table.empty() ? nullptr : layers_[l].table.data()};
+                        layers_[l].table.empty() ? nullptr : layers_[l].table.data(),
+                        same_as_.empty() ? nullptr : same_as_.data()};
             k_.conv(a);
             v_.swap(next_);
         }
@@ -169,6 +176,7 @@ private:
     std::vector<std::vector<float>> w_h_t_;
     std::vector<float> v_, next_, pq_, pooled_, h_, h2_, o_;
     std::vector<gauss_win> win_;
+    std::vector<std::int8_t> same_as_;
 };
 
 }  // namespace

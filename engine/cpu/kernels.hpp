@@ -77,7 +77,18 @@ struct conv_args {
     // Approximate mode when non-null: win[e].k0 is the table row, win[e].g[0]
     // the interpolation weight of row k0 + 1.
     const float* table = nullptr;
+    // Optional, [N, M]: for slot m of atom i, an earlier slot m' < m of the
+    // same atom with the same neighbour and the same length (bit for bit),
+    // else -1 (see same_slots). Such a slot's gate is the earlier slot's,
+    // bit for bit, so the kernel reuses it instead of recomputing; the sum
+    // over slots still adds every slot's term in order, so the result is the
+    // same as without it. Symmetric cells have many (a cubic perovskite's
+    // A site sees 3 distinct oxygen bonds among its 12 slots).
+    const std::int8_t* same_as = nullptr;
 };
+
+// same_as for conv_args from the graph's slots (nbr_idx, nbr_dist: [n, M]).
+void same_slots(const std::int32_t* nbr_idx, const float* nbr_dist, std::int64_t n, int M, std::int8_t* same_as);
 
 // The activation fused into a dense layer's store.
 enum class epilogue : int {
