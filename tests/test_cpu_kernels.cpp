@@ -95,10 +95,12 @@ TEST_P(CpuKernels, FusedConvolutionMatchesNaiveLayer) {
     std::normal_distribution<float> nd(0.0f, 0.5f);
     std::uniform_real_distribution<double> ud(1.0, 9.0);
     // A = 20: a width that is not a whole number of vectors (the one-lane tail).
-    for (const int A : {64, 20}) {
+    // A spread of 40 puts pre-activations far into the gate's clamps (|z| > 87).
+    for (const int A : {64, 20})
+    for (const float spread : {1.0f, 40.0f}) {
     const int M = 12, N = 23, G = cgcnn::n_gaussians;
     std::vector<float> pq(N * 4 * A), v(N * A), wbt(G * 2 * A), s2(A), t2(A);
-    for (auto& x : pq) x = nd(rng);
+    for (auto& x : pq) x = spread * nd(rng);
     for (auto& x : v) x = nd(rng);
     for (auto& x : wbt) x = nd(rng);
     for (auto& x : s2) x = 1 + nd(rng);
