@@ -111,6 +111,15 @@ TEST(Shards, FourShardsMergedEqualTheSingleRunAndResumeAfterAKill) {
     // An unfinished part does not merge.
     EXPECT_EQ(run_in(d / "m0", cli() + " merge" + parts_of(d, 4)), 1);
     EXPECT_NE(log_of(d / "m0").find("unfinished"), std::string::npos) << log_of(d / "m0");
+    // ... except as an interim merge: the shortlist so far, marked as such.
+    ASSERT_TRUE(ok(run_in(d / "mi", cli() + " merge --interim" + parts_of(d, 4)))) << log_of(d / "mi");
+    const auto si = nlohmann::json::parse(xs_test::slurp(d / "mi" / "res" / "summary.json"));
+    EXPECT_EQ(si.value("interim", false), true);
+    EXPECT_GT(si["counts"]["inputs"].get<int>(), s["counts"]["inputs"].get<int>() / 2);
+    EXPECT_LT(si["counts"]["inputs"].get<int>(), s["counts"]["inputs"].get<int>());
+    EXPECT_EQ(si["accounting_ok"], true);
+    EXPECT_TRUE(fs::exists(d / "mi" / "res" / "top.csv"));
+    EXPECT_FALSE(fs::exists(d / "mi" / "res" / "all.csv"));
     ASSERT_TRUE(ok(run_in(s2, cli() + perov_args() + " --shard 2/4 --resume"))) << log_of(s2);
     ASSERT_EQ(run_in(d / "m", cli() + " merge" + parts_of(d, 4)), 3) << log_of(d / "m");
     expect_same_outputs(d / "single" / "res", d / "m" / "res");
@@ -152,6 +161,25 @@ TEST(Shards, GeneratorShardsAndSlurmArrayEnvironment) {
     // Bad shard specifications are usage errors.
     EXPECT_EQ(run_in(d / "bad", args + " --shard 4/4"), 2);
     EXPECT_EQ(run_in(d / "bad", args + " --shard 1/4 --dedup"), 1);
+    fs::remove_all(d);
+}
+
+TEST(Shards, MpiRankZeroMergesTheRanksAtEveryCheckpoint) {
+    if (!mpi_available()) GTEST_SKIP() << "built without MPI (-DXTALSIEVE_MPI) or no mpirun";
+    const fs::path d = scratch("shards-mpi-ckpt");
+    // A checkpoint after every record: rank 0 merges all ranks' checkpoints
+    // each time; the final outputs are still the single run's.
+    const std::string args = perov_args() + " --max-records 300 --checkpoint-seconds 0";
+    ASSERT_TRUE(ok(run_in(d / "single", cli() + args))) << log_of(d / "single");
+    ASSERT_TRUE(ok(run_in(d / "np2", mpirun(2) + cli() + args))) << log_of(d / "np2");
+    expect_same_outputs(d / "single" / "res", d / "np2" / "res");
+    const std::string log = log_of(d / "np2");
+    const auto at = log.find(" interim merges while the ranks ran");
+    ASSERT_NE(at, std::string::npos) << log;
+    const auto open = log.rfind('(', at);
+    ASSERT_NE(open, std::string::npos) << log;
+    EXPECT_GT(std::stoi(log.substr(open + 1, at - open - 1)), 0) << log;
+    EXPECT_EQ(log.find("interim merge failed"), std::string::npos) << log;
     fs::remove_all(d);
 }
 

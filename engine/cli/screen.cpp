@@ -1,6 +1,7 @@
 // `xtalsieve screen`: a ranked shortlist from a stream of candidates.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <tuple>
 #include <memory>
 #include <sstream>
@@ -201,6 +202,27 @@ int screen(const screen_args& a, const std::string& command_line) {
         o.out_dir = a.out + "/ranks/" + std::to_string(w.rank) + "-of-" + n;
         o.progress = o.progress && w.rank == 0;
         o.log_json = o.log_json && w.rank == 0;
+        std::vector<std::string> parts;
+        for (int r = 0; r < w.size; ++r) parts.push_back(a.out + "/ranks/" + std::to_string(r) + "-of-" + n);
+        // At each of its checkpoints rank 0 merges every rank's latest
+        // checkpoint into DIR (summary.json says "interim"), so that DIR holds
+        // the merged shortlist so far while the job runs, and after a crash.
+        std::size_t interim_merges = 0;
+        std::string interim_error;
+        if (w.rank == 0)
+            o.on_checkpoint = [&] {
+                for (const auto& p : parts)
+                    if (!std::filesystem::exists(std::filesystem::path(p) / "checkpoint.bin")) return;  // not yet
+                try {
+                    merge_screen_parts(parts, a.out, nullptr, merge_options{.interim = true});
+                    ++interim_merges;
+                } catch (const std::exception& e) {
+                    // Say it once; the final merge below decides the job's fate.
+                    if (interim_error.empty())
+                        std::fprintf(stderr, "xtalsieve screen: warning: interim merge failed: %s\n", e.what());
+                    interim_error = e.what();
+                }
+            };
         try {
             run_screen(o);
         } catch (const std::exception& e) {
@@ -209,12 +231,11 @@ int screen(const screen_args& a, const std::string& command_line) {
         }
         mpi_barrier();
         if (w.rank != 0) return 0;
-        std::vector<std::string> parts;
-        for (int r = 0; r < w.size; ++r) parts.push_back(a.out + "/ranks/" + std::to_string(r) + "-of-" + n);
         const screen_counts c = merge_screen_parts(parts, a.out);
-        std::fprintf(stderr, "xtalsieve screen: %d MPI ranks; %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
+        std::fprintf(stderr, "xtalsieve screen: %d MPI ranks; %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv "
+                     "(%zu interim merges while the ranks ran)\n",
                      w.size, (unsigned long long)c.inputs, (unsigned long long)c.scored, (unsigned long long)c.filtered,
-                     (unsigned long long)c.duplicate, (unsigned long long)c.failed, a.out.c_str());
+                     (unsigned long long)c.duplicate, (unsigned long long)c.failed, a.out.c_str(), interim_merges);
         print_head(a.out);
         return c.failed ? 3 : 0;
     }
@@ -356,6 +377,7 @@ command add_merge(CLI::App& app) {
     struct merge_args {
         std::vector<std::string> parts;
         std::string out;
+        bool interim = false;
     };
     auto a = std::make_shared<merge_args>();
     CLI::App* sub = app.add_subcommand(
@@ -364,10 +386,14 @@ command add_merge(CLI::App& app) {
         ->type_name("PART")
         ->required();
     sub->add_option("--out", a->out, "Output folder")->type_name("DIR")->required()->group(group_output);
+    sub->add_flag("--interim", a->interim,
+                  "Merge the parts' latest checkpoints while they still run: the shortlist so far (summary.json says "
+                  "\"interim\"; no all.csv until the final merge)")
+        ->group(group_output);
     return [a] {
-        const screen_counts c = merge_screen_parts(a->parts, a->out);
-        std::fprintf(stderr, "xtalsieve merge: %zu parts; %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
-                     a->parts.size(), (unsigned long long)c.inputs, (unsigned long long)c.scored,
+        const screen_counts c = merge_screen_parts(a->parts, a->out, nullptr, merge_options{.interim = a->interim});
+        std::fprintf(stderr, "xtalsieve merge%s: %zu parts; %llu inputs = %llu scored + %llu filtered + %llu duplicate + %llu failed; wrote %s/top.csv\n",
+                     a->interim ? " --interim" : "", a->parts.size(), (unsigned long long)c.inputs, (unsigned long long)c.scored,
                      (unsigned long long)c.filtered, (unsigned long long)c.duplicate, (unsigned long long)c.failed,
                      a->out.c_str());
         print_head(a->out);

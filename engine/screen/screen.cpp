@@ -142,7 +142,7 @@ nlohmann::ordered_json nan_null(double x) { return std::isfinite(x) ? nlohmann::
 // run_screen), `heap` the top-K sorted best first.
 void write_outputs(const fs::path& dir, const nlohmann::json& ctx, const screen_state& st,
                    const std::vector<screen_entry>& heap, const nlohmann::ordered_json& audit,
-                   const nlohmann::ordered_json& timings) {
+                   const nlohmann::ordered_json& timings, bool interim = false) {
     struct prop_info {
         std::string name;
         bool ensemble, classifier;
@@ -178,6 +178,9 @@ void write_outputs(const fs::path& dir, const nlohmann::json& ctx, const screen_
 
     // summary.json
     nlohmann::ordered_json sj;
+    // A merge of running ranks' checkpoints (merge_options::interim); the
+    // final outputs do not have the key.
+    if (interim) sj["interim"] = true;
     sj["command_line"] = command_line;
     sj["version"] = "xtalsieve 0.1.0";
     sj["models"] = ctx.at("models");
@@ -646,6 +649,10 @@ screen_counts run_screen(const screen_options& opt) {
         st.top = heap;
         st.save(ckpt_file);
     };
+    auto checkpoint_and_tell = [&] {
+        checkpoint();
+        if (opt.on_checkpoint) opt.on_checkpoint();
+    };
 
     // The audit sample: a fixed pseudo-random subset of stream positions.
     auto audited = [&](std::size_t seq) {
@@ -765,7 +772,7 @@ screen_counts run_screen(const screen_options& opt) {
         }
         const auto now = clock_type::now();
         if (std::chrono::duration<double>(now - last_ckpt).count() >= opt.checkpoint_seconds) {
-            checkpoint();
+            checkpoint_and_tell();
             last_ckpt = now;
         }
         if ((tty || opt.log_json) && std::chrono::duration<double>(now - last_progress).count() >= (tty ? 0.5 : 1.0)) {
@@ -885,7 +892,8 @@ void merge_rows(const std::vector<fs::path>& files, const std::vector<std::uint6
 
 }  // namespace
 
-screen_counts merge_screen_parts(const std::vector<std::string>& parts, const std::string& out_dir, std::uint64_t* bytes_read) {
+screen_counts merge_screen_parts(const std::vector<std::string>& parts, const std::string& out_dir, std::uint64_t* bytes_read,
+                                 merge_options mo) {
     const auto t_start = clock_type::now();
     if (parts.empty()) throw error("merge: no parts given");
     if (out_dir.empty()) throw error("merge: --out DIR is required");
@@ -898,7 +906,7 @@ screen_counts merge_screen_parts(const std::vector<std::string>& parts, const st
         s->load(f);
         bytes += fs::file_size(f);
         if (s->shard_count == 0) throw error(p + ": a whole run, not a part of a sharded one (no --shard)");
-        if (!s->complete)
+        if (!s->complete && !mo.interim)
             throw error(p + ": part " + std::to_string(s->shard_index) + "/" + std::to_string(s->shard_count) +
                         " is unfinished; rerun it with --resume");
         if (s->lab_seq.size() != s->lab_pred.size() || s->sample_seq.size() != s->sample.size())
@@ -1000,12 +1008,12 @@ screen_counts merge_screen_parts(const std::vector<std::string>& parts, const st
         err_sizes.push_back(ps[k]->errors_csv_bytes);
         bytes += ps[k]->all_csv_bytes + ps[k]->errors_csv_bytes;
     }
-    if (ctx.at("write_all")) merge_rows(all_files, all_sizes, ctx.at("all_header"), dir / "all.csv");
+    if (ctx.at("write_all") && !mo.interim) merge_rows(all_files, all_sizes, ctx.at("all_header"), dir / "all.csv");
     merge_rows(err_files, err_sizes, ctx.at("errors_header"), dir / "errors.csv");
-    m.all_csv_bytes = ctx.at("write_all") ? fs::file_size(dir / "all.csv") : 0;
+    m.all_csv_bytes = ctx.at("write_all") && !mo.interim ? fs::file_size(dir / "all.csv") : 0;
     m.errors_csv_bytes = fs::file_size(dir / "errors.csv");
     m.top = heap;
-    m.complete = true;
+    m.complete = !mo.interim;
 
     // Timings: the slowest part's wall time, the parts' CPU times summed.
     double wall = 0, parse = 0, graph = 0, infer = 0;
@@ -1021,8 +1029,8 @@ screen_counts merge_screen_parts(const std::vector<std::string>& parts, const st
                                       {"inputs_per_s", m.inputs / std::max(wall, 1e-9)},
                                       {"parts", ps.size()},   {"merge_wall_s", merge_s}};
     m.timings = timings.dump();
-    write_outputs(dir, ctx, m, heap, nlohmann::ordered_json(), timings);
-    m.save(dir / "checkpoint.bin");
+    write_outputs(dir, ctx, m, heap, nlohmann::ordered_json(), timings, mo.interim);
+    if (!mo.interim) m.save(dir / "checkpoint.bin");
     if (bytes_read) *bytes_read = bytes;
     return {m.inputs, m.scored, m.filtered, m.duplicate, m.failed};
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -67,6 +68,10 @@ struct screen_options {
     // out_dir then receives a part (checkpoint.bin, all.rows, errors.rows),
     // and merge_screen_parts writes the outputs. shard_count 0 or 1: the whole run.
     std::uint32_t shard_index = 0, shard_count = 0;
+    // Called on the screening thread after each checkpoint is saved (not
+    // after the last one). Under mpirun, rank 0 merges the ranks' latest
+    // checkpoints into DIR here (merge_options::interim).
+    std::function<void()> on_checkpoint;
 };
 
 struct screen_counts {
@@ -84,7 +89,17 @@ screen_counts run_screen(const screen_options& opt);
 // run (fingerprint of options, inputs and model SHA-256s). summary.json's
 // command_line is the parts' (without --shard). `bytes_read`, if given,
 // receives the bytes read from the parts.
+struct merge_options {
+    // Merge the parts' latest checkpoints while they still run: unfinished
+    // parts are accepted, and out_dir receives top.csv, errors.csv,
+    // summary.json (with "interim": true) and report.html exactly as a merge
+    // of those checkpoints, but no all.csv (its rows stay in the parts until
+    // the final merge) and no checkpoint.bin. Every part must have saved a
+    // checkpoint.
+    bool interim = false;
+};
+
 screen_counts merge_screen_parts(const std::vector<std::string>& parts, const std::string& out_dir,
-                                 std::uint64_t* bytes_read = nullptr);
+                                 std::uint64_t* bytes_read = nullptr, merge_options mo = {});
 
 }  // namespace xtalsieve
