@@ -164,6 +164,23 @@ TEST(Shards, GeneratorShardsAndSlurmArrayEnvironment) {
     fs::remove_all(d);
 }
 
+TEST(Shards, AuditExactShardsMergedEqualTheSingleRun) {
+    const fs::path d = scratch("shards-audit");
+    // Each part re-scores its own audited candidates exactly; the merge puts
+    // the pairs back in stream order, so the audit's figures are the single run's.
+    const std::string args = perov_args() + " --approx table --audit-exact 0.25";
+    ASSERT_TRUE(ok(run_in(d / "single", cli() + args))) << log_of(d / "single");
+    const auto s = nlohmann::json::parse(xs_test::slurp(d / "single" / "res" / "summary.json"));
+    ASSERT_TRUE(s.contains("audit_exact")) << s.dump(1);
+    EXPECT_GT(s["audit_exact"]["n"].get<int>(), 300);
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(ok(run_in(d / ("s" + std::to_string(i)), cli() + args + " --shard " + std::to_string(i) + "/3")))
+            << log_of(d / ("s" + std::to_string(i)));
+    ASSERT_TRUE(ok(run_in(d / "m", cli() + " merge" + parts_of(d, 3)))) << log_of(d / "m");
+    expect_same_outputs(d / "single" / "res", d / "m" / "res");
+    fs::remove_all(d);
+}
+
 TEST(Shards, MpiRankZeroMergesTheRanksAtEveryCheckpoint) {
     if (!mpi_available()) GTEST_SKIP() << "built without MPI (-DXTALSIEVE_MPI) or no mpirun";
     const fs::path d = scratch("shards-mpi-ckpt");

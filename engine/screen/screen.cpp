@@ -140,6 +140,23 @@ nlohmann::ordered_json nan_null(double x) { return std::isfinite(x) ? nlohmann::
 // Writes top.csv, summary.json and report.html from the accumulated state of a
 // whole run (one process, or merged parts). `ctx` is the run's context (see
 // run_screen), `heap` the top-K sorted best first.
+// summary.json's "audit_exact": the approximate ranking's deviation and
+// recall@k against the exact values of the audited candidates (stream order).
+nlohmann::ordered_json audit_summary(double fraction, const std::vector<double>& a, const std::vector<double>& e,
+                                     std::size_t top, bool maximize) {
+    nlohmann::ordered_json au;
+    au["fraction"] = fraction;
+    au["n"] = a.size();
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - e[i]));
+    au["max_abs_deviation"] = worst;
+    nlohmann::ordered_json rk;
+    for (std::size_t k : {std::size_t(10), std::size_t(100), std::size_t(1000), top})
+        if (k <= a.size()) rk[std::to_string(k)] = recall_at_k(a, e, k, maximize);
+    au["recall_at_k_vs_exact"] = rk;
+    return au;
+}
+
 void write_outputs(const fs::path& dir, const nlohmann::json& ctx, const screen_state& st,
                    const std::vector<screen_entry>& heap, const nlohmann::ordered_json& audit,
                    const nlohmann::ordered_json& timings, bool interim = false) {
@@ -400,7 +417,6 @@ screen_counts run_screen(const screen_options& opt) {
     if (part && opt.dedup)
         throw error("--dedup cannot be sharded yet: the first of a set of duplicates is only known over the whole "
                     "stream (run it in one process)");
-    if (part && opt.audit_exact > 0) throw error("--audit-exact cannot be sharded (run it in one process)");
     screen_state st;
     st.shard_index = part ? opt.shard_index : 0;
     st.shard_count = part ? opt.shard_count : 0;
@@ -570,6 +586,7 @@ screen_counts run_screen(const screen_options& opt) {
     ctx["maximize"] = opt.maximize;
     ctx["risk"] = opt.risk;
     ctx["top"] = opt.top;
+    ctx["audit_exact"] = opt.audit_exact;
     ctx["header"] = header;
     ctx["all_header"] = all_header;
     ctx["errors_header"] = errors_header;
@@ -789,15 +806,6 @@ screen_counts run_screen(const screen_options& opt) {
         return nlohmann::ordered_json{{"wall_s", wall}, {"parse_cpu_s", ps.parse_ns * 1e-9}, {"graph_cpu_s", ps.graph_ns * 1e-9},
                                       {"infer_cpu_s", ps.infer_ns * 1e-9}, {"inputs_per_s", st.inputs / std::max(wall, 1e-9)}};
     };
-    if (part) {
-        // A part: the state is the result; `xtalsieve merge` writes the outputs.
-        st.complete = true;
-        st.timings = timings_now().dump();
-        st.save(ckpt_file);
-        return {st.inputs, st.scored, st.filtered, st.duplicate, st.failed};
-    }
-    std::sort(heap.begin(), heap.end(), better);
-    nlohmann::ordered_json audit;
     if (opt.audit_exact > 0) {
         // Second pass over the same stream, exact mode, audited positions only.
         std::vector<model_weights> ws;
@@ -808,28 +816,30 @@ screen_counts run_screen(const screen_options& opt) {
         eo.max_images_per_atom = opt.max_images_per_atom;
         eo.skip = [&](std::size_t seq) { return audit_approx.count(seq) == 0; };
         predictor exact(std::move(ws), eo);
-        std::vector<double> a, e;
+        std::vector<double>& a = st.audit_approx;
+        std::vector<double>& e = st.audit_exact;
+        st.audit_seq.clear(), a.clear(), e.clear();
         auto again = open_stream();
         capped cap2(*again, opt.max_records ? opt.max_records : static_cast<std::size_t>(-1));
         exact.run(cap2, [&](const prediction& p) {
             if (p.skipped || p.non_structure || !p.error.empty()) return;
             double s = 0;
             for (auto k : props[obj].members) s += p.values[k];
+            st.audit_seq.push_back(p.seq);
             a.push_back(audit_approx[p.seq]);
             e.push_back(s / static_cast<double>(props[obj].members.size()));
         });
-        nlohmann::ordered_json au;
-        au["fraction"] = opt.audit_exact;
-        au["n"] = a.size();
-        double worst = 0;
-        for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - e[i]));
-        au["max_abs_deviation"] = worst;
-        nlohmann::ordered_json rk;
-        for (std::size_t k : {std::size_t(10), std::size_t(100), std::size_t(1000), opt.top})
-            if (k <= a.size()) rk[std::to_string(k)] = recall_at_k(a, e, k, opt.maximize);
-        au["recall_at_k_vs_exact"] = rk;
-        audit = au;
     }
+    if (part) {
+        // A part: the state is the result; `xtalsieve merge` writes the outputs.
+        st.complete = true;
+        st.timings = timings_now().dump();
+        st.save(ckpt_file);
+        return {st.inputs, st.scored, st.filtered, st.duplicate, st.failed};
+    }
+    std::sort(heap.begin(), heap.end(), better);
+    nlohmann::ordered_json audit;
+    if (opt.audit_exact > 0) audit = audit_summary(opt.audit_exact, st.audit_approx, st.audit_exact, opt.top, opt.maximize);
     write_outputs(dir, ctx, st, heap, audit, timings_now());
     return {st.inputs, st.scored, st.filtered, st.duplicate, st.failed};
 }
@@ -942,7 +952,7 @@ screen_counts merge_screen_parts(const std::vector<std::string>& parts, const st
         std::size_t part, i;
         bool operator<(const at& o) const { return seq < o.seq; }
     };
-    std::vector<at> lab, lab_label, sample;
+    std::vector<at> lab, lab_label, sample, audited;
     for (std::size_t k = 0; k < ps.size(); ++k) {
         const screen_state& s = *ps[k];
         m.inputs += s.inputs, m.scored += s.scored, m.filtered += s.filtered, m.duplicate += s.duplicate;
@@ -962,6 +972,7 @@ screen_counts merge_screen_parts(const std::vector<std::string>& parts, const st
         for (std::size_t i = 0; i < s.lab_seq.size(); ++i) lab.push_back({s.lab_seq[i], k, i});
         for (std::size_t i = 0; i < s.lab_label.size(); ++i) lab_label.push_back({s.lab_seq[i], k, i});
         for (std::size_t i = 0; i < s.sample_seq.size(); ++i) sample.push_back({s.sample_seq[i], k, i});
+        for (std::size_t i = 0; i < s.audit_seq.size(); ++i) audited.push_back({s.audit_seq[i], k, i});
         std::vector<std::pair<std::uint64_t, std::uint64_t>> u;
         std::set_union(m.hull_systems.begin(), m.hull_systems.end(), s.hull_systems.begin(), s.hull_systems.end(),
                        std::back_inserter(u));
@@ -1029,7 +1040,18 @@ screen_counts merge_screen_parts(const std::vector<std::string>& parts, const st
                                       {"inputs_per_s", m.inputs / std::max(wall, 1e-9)},
                                       {"parts", ps.size()},   {"merge_wall_s", merge_s}};
     m.timings = timings.dump();
-    write_outputs(dir, ctx, m, heap, nlohmann::ordered_json(), timings, mo.interim);
+    // --audit-exact: the audited pairs back in stream order, as one process has them.
+    nlohmann::ordered_json audit;
+    if (ctx.value("audit_exact", 0.0) > 0 && !mo.interim) {
+        std::sort(audited.begin(), audited.end());
+        for (const auto& a : audited) {
+            m.audit_seq.push_back(a.seq);
+            m.audit_approx.push_back(ps[a.part]->audit_approx[a.i]);
+            m.audit_exact.push_back(ps[a.part]->audit_exact[a.i]);
+        }
+        audit = audit_summary(ctx.at("audit_exact"), m.audit_approx, m.audit_exact, top_k, maximize);
+    }
+    write_outputs(dir, ctx, m, heap, audit, timings, mo.interim);
     if (!mo.interim) m.save(dir / "checkpoint.bin");
     if (bytes_read) *bytes_read = bytes;
     return {m.inputs, m.scored, m.filtered, m.duplicate, m.failed};

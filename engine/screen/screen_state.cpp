@@ -118,6 +118,7 @@ void screen_state::save(const std::filesystem::path& file) const {
     j["complete"] = complete;
     j["context"] = context;
     j["timings"] = timings;
+    j["audit"] = {audit_seq, audit_approx, audit_exact};
     const std::string js = j.dump();
     std::string bm(roaring_bitmap_portable_size_in_bytes(processed), '\0');
     roaring_bitmap_portable_serialize(processed, bm.data());
@@ -192,6 +193,13 @@ void screen_state::load(const std::filesystem::path& file) {
         complete = j.value("complete", false);
         context = j.value("context", std::string{});
         timings = j.value("timings", std::string{});
+        if (j.contains("audit")) {
+            audit_seq = j["audit"][0].get<std::vector<std::uint64_t>>();
+            audit_approx = j["audit"][1].get<std::vector<double>>();
+            audit_exact = j["audit"][2].get<std::vector<double>>();
+            if (audit_approx.size() != audit_seq.size() || audit_exact.size() != audit_seq.size())
+                throw error("audit arrays of different lengths");
+        }
     } catch (const std::exception& e) {
         throw error(file.string() + ": corrupt checkpoint: " + e.what());
     }

@@ -61,6 +61,10 @@ struct screen_state {
     bool complete = false;                          // the stream was read to its end
     std::string context;                            // JSON: what writing the outputs needs (merge)
     std::string timings;                            // JSON: the part's timings, when complete
+    // --audit-exact in a part: the audited candidates' stream positions, their
+    // approximate and exact objective values (in stream order), when complete.
+    std::vector<std::uint64_t> audit_seq;
+    std::vector<double> audit_approx, audit_exact;
     roaring_bitmap_t* processed = nullptr;          // owned
 
     screen_state();
