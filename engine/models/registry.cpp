@@ -11,8 +11,10 @@
 #include "engine/models/megnet/megnet.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/model.hpp"
+#include "xtalsieve/backends.hpp"
 #ifdef XTALSIEVE_HAVE_CUDA
 #include "cuda/backend.hpp"
+#include "cuda/device.hpp"
 #endif
 
 namespace xtalsieve {
@@ -36,6 +38,24 @@ constexpr entry registry[] = {
 };
 
 }  // namespace
+
+bool cuda_built() {
+#ifdef XTALSIEVE_HAVE_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
+std::string cuda_status() {
+#ifdef XTALSIEVE_HAVE_CUDA
+    std::string why;
+    const int n = gpu::device_count(&why);
+    return "built (CGCNN only); " + (n > 0 ? std::to_string(n) + " device(s)" : "no usable device (" + why + ")");
+#else
+    return "not built (-DXTALSIEVE_CUDA=ON)";
+#endif
+}
 
 void set_device(model_options& o, std::string_view spec) {
     const auto bad = [&] { return error("device: expected cpu or cuda[:N], got '" + std::string(spec) + "'"); };
