@@ -14,7 +14,8 @@
 // CUDA Graphs: small batches are latency-bound (a 5-atom structure is about
 // a dozen launches of microseconds each), so for batches of at most
 // graph_max_atoms atoms the whole sequence (copy up, kernels, copy down) is
-// captured once per shape (atoms, structures, slots) and replayed: one launch. The
+// captured once per shape (atoms, structures, slots), the second time that
+// shape comes, and replayed from then on: one launch. The
 // graph records buffer addresses, so every cached graph is dropped when a
 // buffer grows.
 #include "cuda/cgcnn_cuda.hpp"
@@ -23,6 +24,7 @@
 
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -117,8 +119,12 @@ public:
         }
         XS_CUDA_CHECK(cudaSetDevice(device_));
         stage(batch, N, S, M);
-        const std::tuple<std::int64_t, std::int64_t, int> shape{N, S, M};
-        if (N <= graph_max_atoms) {
+        const shape_key shape{N, S, M};
+        // A shape is captured the second time it comes: capturing costs more
+        // than launching directly, and a stream of varied batch sizes would
+        // otherwise capture every call.
+        const bool repeated = N <= graph_max_atoms && !seen_.insert(shape).second;
+        if (repeated) {
             auto it = graphs_.find(shape);
             if (it == graphs_.end()) {
                 if (graphs_.size() >= graph_cache_max) drop_graphs();
@@ -218,6 +224,7 @@ private:
     void drop_graphs() {
         for (auto& [shape, exec] : graphs_) XS_CUDA_ASSERT(cudaGraphExecDestroy(exec));
         graphs_.clear();
+        if (seen_.size() > 4 * graph_cache_max) seen_.clear();
     }
 
     std::shared_ptr<const cgcnn::params> p_;
@@ -235,7 +242,9 @@ private:
     device_array<gauss_win> win_;
     pinned_array<float> out_host_;
     cudaStream_t stream_ = nullptr;
-    std::map<std::tuple<std::int64_t, std::int64_t, int>, cudaGraphExec_t> graphs_;
+    using shape_key = std::tuple<std::int64_t, std::int64_t, int>;  // atoms, structures, slots
+    std::map<shape_key, cudaGraphExec_t> graphs_;
+    std::set<shape_key> seen_;
 };
 
 }  // namespace
