@@ -6,12 +6,12 @@
 # structures per batch, with p50/p99 per batch; end to end through the
 # predictor; p50/p99 latency of one 5-atom structure) and the CLI's end-to-end
 # bench on the GPU, and writes every figure under the output folder.
-#   sh bench/run_gpu.sh [OUTPUT_DIR]      (default $OUT, else bench-gpu-out)
+#   sh bench/run_gpu.sh [OUTPUT_DIR]      (default $OUT, else build-gpu/results)
 # Needs a fresh checkout after scripts/install-deps.sh, the CUDA toolkit, a
 # GPU, and the shared reference data in ../shared (SHARED=... to change).
 set -eu
 cd "$(dirname "$0")/.."
-OUTDIR=${1:-${OUT:-bench-gpu-out}}
+OUTDIR=${1:-${OUT:-build-gpu/results}}
 SHARED=${SHARED:-../shared}
 mkdir -p "$OUTDIR"
 RES="$OUTDIR/gpu-results.txt"
