@@ -5,23 +5,26 @@
 // then the last step (denormalization or softmax) on the host in double, as
 // the CPU backend does it.
 //
-// Transfers: a batch's inputs are packed into one pinned staging area and go
-// up in one asynchronous copy on this instance's stream, the outputs come back
-// the same way, and the call waits once at the end. Each worker thread of the
-// predictor has its own model instance, so its own stream and staging: while
-// one thread's batch runs on the GPU the others build graphs on the CPU.
+// Transfers: a batch's inputs are packed on the host into pinned staging
+// and go up by asynchronous copies. A large batch runs in chunks of whole
+// structures (about chunk_atoms atoms) through two staging slots: while the
+// GPU computes chunk c, the host packs chunk c + 1 into the other slot and a
+// second stream copies it up (run_chunked). The outputs come back in one copy
+// and the call waits once, at the end. Each worker thread of the predictor has
+// its own model instance, so its own streams and staging: while one thread's
+// batch runs on the GPU the others parse and build graphs on the CPU.
 //
 // CUDA Graphs: small batches are latency-bound (a 5-atom structure is about
 // a dozen launches of microseconds each), so for batches of at most
 // graph_max_atoms atoms the whole sequence (copy up, kernels, copy down) is
 // captured once per shape (atoms, structures, slots), the second time that
-// shape comes, and replayed from then on: one launch. The
-// graph records buffer addresses, so every cached graph is dropped when a
-// buffer grows.
+// shape comes, and replayed from then on: one launch. The graph records
+// buffer addresses, so every cached graph is dropped when a buffer moves.
 #include "cuda/cgcnn_cuda.hpp"
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -33,6 +36,7 @@
 #include "cuda/cgcnn_kernels.hpp"
 #include "cuda/cgcnn_layout.hpp"
 #include "cuda/check.hpp"
+#include "cuda/chunk_staging.hpp"
 #include "cuda/device.hpp"
 #include "cuda/device_buffer.hpp"
 #include "xtalsieve/error.hpp"
@@ -42,9 +46,10 @@ namespace xtalsieve::gpu {
 namespace {
 
 constexpr std::int64_t graph_max_atoms = 512;
+// Larger batches go up and run in chunks of whole structures of about this
+// many atoms, double-buffered (run_chunked).
+constexpr std::int64_t chunk_atoms = 1024;
 constexpr std::size_t graph_cache_max = 32;
-
-std::size_t align16(std::size_t n) { return (n + 15) & ~static_cast<std::size_t>(15); }
 
 // A host vector uploaded once.
 template <class T>
@@ -83,12 +88,20 @@ public:
         upload(w_out_t_, L.w_out_t);
         upload(b_out_, L.b_out);
         XS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+        XS_CUDA_CHECK(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking));
+        XS_CUDA_CHECK(cudaEventCreateWithFlags(&copied_, cudaEventDisableTiming));
+        for (slot& sl : slots_) XS_CUDA_CHECK(cudaEventCreateWithFlags(&sl.consumed, cudaEventDisableTiming));
     }
 
     ~cgcnn_cuda() override {
         XS_CUDA_ASSERT(cudaSetDevice(device_));
         if (stream_) XS_CUDA_ASSERT(cudaStreamSynchronize(stream_));
+        if (copy_stream_) XS_CUDA_ASSERT(cudaStreamSynchronize(copy_stream_));
         drop_graphs();
+        for (slot& sl : slots_)
+            if (sl.consumed) XS_CUDA_ASSERT(cudaEventDestroy(sl.consumed));
+        if (copied_) XS_CUDA_ASSERT(cudaEventDestroy(copied_));
+        if (copy_stream_) XS_CUDA_ASSERT(cudaStreamDestroy(copy_stream_));
         if (stream_) XS_CUDA_ASSERT(cudaStreamDestroy(stream_));
     }
 
@@ -111,6 +124,7 @@ public:
         const int M = batch.max_neighbors;
         XS_ASSERT(out.size() == batch.n_structures());
         XS_ASSERT(batch.layout == graph_layout::slots);
+        XS_ASSERT(batch.nbr_idx.size() == static_cast<std::size_t>(N) * M && batch.nbr_dist.size() == batch.nbr_idx.size());
         if (S == 0) return;
         for (std::int64_t i = 0; i < N; ++i) {
             const int z = batch.numbers[i];
@@ -118,85 +132,136 @@ public:
                 throw error(p.name + ": element Z=" + std::to_string(z) + " has no features in atom_init.json");
         }
         XS_CUDA_CHECK(cudaSetDevice(device_));
-        stage(batch, N, S, M);
-        const shape_key shape{N, S, M};
-        // A shape is captured the second time it comes: capturing costs more
-        // than launching directly, and a stream of varied batch sizes would
-        // otherwise capture every call.
-        const bool repeated = N <= graph_max_atoms && !seen_.insert(shape).second;
-        if (repeated) {
-            auto it = graphs_.find(shape);
-            if (it == graphs_.end()) {
-                if (graphs_.size() >= graph_cache_max) drop_graphs();
-                cudaGraph_t g = nullptr;
-                XS_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
-                try {
-                    enqueue(N, S, M);
-                } catch (...) {
-                    cudaGraph_t broken = nullptr;
-                    (void)cudaStreamEndCapture(stream_, &broken);
-                    if (broken) (void)cudaGraphDestroy(broken);
-                    throw;
-                }
-                XS_CUDA_CHECK(cudaStreamEndCapture(stream_, &g));
-                cudaGraphExec_t exec = nullptr;
-                const cudaError_t rc = cudaGraphInstantiate(&exec, g, 0);
-                XS_CUDA_ASSERT(cudaGraphDestroy(g));
-                XS_CUDA_CHECK(rc);
-                it = graphs_.emplace(shape, exec).first;
-            }
-            XS_CUDA_CHECK(cudaGraphLaunch(it->second, stream_));
-        } else {
-            enqueue(N, S, M);
-        }
+        if (N <= graph_max_atoms)
+            run_small(batch, N, S, M);
+        else
+            run_chunked(batch, S, M);
         XS_CUDA_CHECK(cudaStreamSynchronize(stream_));
         for (std::int64_t s = 0; s < S; ++s) out[s] = cgcnn_finish(p, out_host_.data() + s * p.n_out);
     }
 
 private:
-    // Packs the batch's inputs into the pinned staging area (numbers, slot
-    // indices, slot distances, structure offsets) and sizes every device
-    // buffer; a buffer that moves invalidates the captured graphs.
-    void stage(const graph_batch& b, std::int64_t N, std::int64_t S, int M) {
+    // A pinned staging area and its device copy: one chunk's numbers, slot
+    // indices, slot distances and structure offsets, rebased to the chunk's
+    // first atom. Two of them alternate (double buffering).
+    struct slot {
+        pinned_array<unsigned char> host;
+        device_array<unsigned char> dev;
+        staging_layout at;
+        cudaEvent_t consumed = nullptr;  // the last chunk staged here has been computed
+    };
+
+    // Sizes the per-batch device buffers for chunks of at most max_atoms atoms
+    // and S structures; a buffer that moves invalidates the captured graphs.
+    void size_buffers(std::int64_t max_atoms, std::int64_t S, int M) {
         const int A = p_->A, H = p_->H;
-        const auto E = static_cast<std::size_t>(N) * M;
-        off_idx_ = align16(static_cast<std::size_t>(N) * sizeof(std::int32_t));
-        off_dist_ = off_idx_ + align16(E * sizeof(std::int32_t));
-        off_offsets_ = off_dist_ + align16(E * sizeof(float));
-        const std::size_t bytes = off_offsets_ + static_cast<std::size_t>(S + 1) * sizeof(std::int64_t);
-        bool moved = staging_.reserve(bytes);
-        moved |= inputs_.reserve(bytes);
-        moved |= v_.reserve(static_cast<std::size_t>(N) * A);
-        moved |= next_.reserve(static_cast<std::size_t>(N) * A);
-        moved |= pq_.reserve(static_cast<std::size_t>(N) * 4 * A);
-        moved |= win_.reserve(E);
+        bool moved = v_.reserve(static_cast<std::size_t>(max_atoms) * A);
+        moved |= next_.reserve(static_cast<std::size_t>(max_atoms) * A);
+        moved |= pq_.reserve(static_cast<std::size_t>(max_atoms) * 4 * A);
+        moved |= win_.reserve(static_cast<std::size_t>(max_atoms) * M);
         moved |= pooled_.reserve(static_cast<std::size_t>(S) * A);
         moved |= h_.reserve(static_cast<std::size_t>(S) * H);
         moved |= h2_.reserve(static_cast<std::size_t>(S) * H);
         moved |= o_.reserve(static_cast<std::size_t>(S) * p_->n_out);
         moved |= out_host_.reserve(static_cast<std::size_t>(S) * p_->n_out);
         if (moved) drop_graphs();
-        unsigned char* st = staging_.data();
-        auto* numbers = reinterpret_cast<std::int32_t*>(st);
-        for (std::int64_t i = 0; i < N; ++i) numbers[i] = static_cast<std::int32_t>(b.numbers[i]);
-        XS_ASSERT(b.nbr_idx.size() == E && b.nbr_dist.size() == E && b.offsets.size() == static_cast<std::size_t>(S + 1));
-        std::memcpy(st + off_idx_, b.nbr_idx.data(), E * sizeof(std::int32_t));
-        std::memcpy(st + off_dist_, b.nbr_dist.data(), E * sizeof(float));
-        std::memcpy(st + off_offsets_, b.offsets.data(), static_cast<std::size_t>(S + 1) * sizeof(std::int64_t));
-        staged_bytes_ = bytes;
     }
 
-    // The forward pass on stream_: copy up, kernels, copy down. Captured as a
-    // graph for small shapes, so it must only enqueue work (no waits).
-    void enqueue(std::int64_t N, std::int64_t S, int M) {
-        const cgcnn::params& p = *p_;
-        const int A = p.A, H = p.H;
-        XS_CUDA_CHECK(cudaMemcpyAsync(inputs_.data(), staging_.data(), staged_bytes_, cudaMemcpyHostToDevice, stream_));
-        const unsigned char* in = inputs_.data();
+    // Packs structures [s0, s1) of the batch into slot `sl` (host side,
+    // cuda/chunk_staging.hpp) and sizes its device copy; true when either
+    // moved.
+    bool pack(slot& sl, const graph_batch& b, std::int64_t s0, std::int64_t s1, int M) {
+        sl.at = staging_for(b, s0, s1, M);
+        bool moved = sl.host.reserve(sl.at.bytes);
+        moved |= sl.dev.reserve(sl.at.bytes);
+        pack_chunk(b, s0, M, sl.at, sl.host.data());
+        return moved;
+    }
+
+    // A small batch (at most graph_max_atoms atoms): one chunk, everything on
+    // stream_; a shape is captured as a CUDA graph the second time it comes
+    // (capturing costs more than launching directly, and a stream of varied
+    // batch sizes would otherwise capture every call), then replayed.
+    void run_small(const graph_batch& b, std::int64_t N, std::int64_t S, int M) {
+        size_buffers(N, S, M);
+        slot& sl = slots_[0];
+        if (pack(sl, b, 0, S, M)) drop_graphs();
+        const shape_key shape{N, S, M};
+        if (seen_.insert(shape).second) {
+            enqueue_small(sl, S, M);
+            return;
+        }
+        auto it = graphs_.find(shape);
+        if (it == graphs_.end()) {
+            if (graphs_.size() >= graph_cache_max) drop_graphs();
+            cudaGraph_t g = nullptr;
+            XS_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+            try {
+                enqueue_small(sl, S, M);
+            } catch (...) {
+                // End the broken capture so the stream is usable again; the
+                // error being thrown is the one to report, so the status of
+                // these two calls is deliberately dropped.
+                cudaGraph_t broken = nullptr;
+                (void)cudaStreamEndCapture(stream_, &broken);
+                if (broken) (void)cudaGraphDestroy(broken);
+                throw;
+            }
+            XS_CUDA_CHECK(cudaStreamEndCapture(stream_, &g));
+            cudaGraphExec_t exec = nullptr;
+            const cudaError_t rc = cudaGraphInstantiate(&exec, g, 0);
+            XS_CUDA_ASSERT(cudaGraphDestroy(g));
+            XS_CUDA_CHECK(rc);
+            it = graphs_.emplace(shape, exec).first;
+        }
+        XS_CUDA_CHECK(cudaGraphLaunch(it->second, stream_));
+    }
+
+    // Copy up, the forward pass, copy down, all on stream_ (no waits: it is
+    // captured as a graph).
+    void enqueue_small(slot& sl, std::int64_t S, int M) {
+        XS_CUDA_CHECK(cudaMemcpyAsync(sl.dev.data(), sl.host.data(), sl.at.bytes, cudaMemcpyHostToDevice, stream_));
+        enqueue_chunk(sl, 0, M);
+        enqueue_head(S);
+    }
+
+    // A large batch, in chunks of whole structures of about chunk_atoms
+    // atoms, double-buffered: while the GPU computes chunk c on stream_, the
+    // host packs chunk c + 1 into the other pinned slot and copy_stream_
+    // copies it up. Chunks change which launch computes a structure, never
+    // its arithmetic (one thread per element, fixed order).
+    void run_chunked(const graph_batch& b, std::int64_t S, int M) {
+        const auto chunks = plan_chunks(b, chunk_atoms);
+        std::int64_t max_atoms = 0;
+        for (const auto& [s0, s1] : chunks) max_atoms = std::max(max_atoms, b.offsets[s1] - b.offsets[s0]);
+        size_buffers(max_atoms, S, M);
+        for (std::size_t c = 0; c < chunks.size(); ++c) {
+            slot& sl = slots_[c % 2];
+            // The chunk staged here two chunks ago must be computed before
+            // its buffers are rewritten (or moved); the previous chunk, in
+            // the other slot, may still run meanwhile.
+            if (c >= 2) XS_CUDA_CHECK(cudaEventSynchronize(sl.consumed));
+            if (pack(sl, b, chunks[c].first, chunks[c].second, M)) drop_graphs();
+            XS_CUDA_CHECK(cudaMemcpyAsync(sl.dev.data(), sl.host.data(), sl.at.bytes, cudaMemcpyHostToDevice, copy_stream_));
+            XS_CUDA_CHECK(cudaEventRecord(copied_, copy_stream_));
+            XS_CUDA_CHECK(cudaStreamWaitEvent(stream_, copied_, 0));
+            enqueue_chunk(sl, chunks[c].first, M);
+            XS_CUDA_CHECK(cudaEventRecord(sl.consumed, stream_));
+        }
+        enqueue_head(S);
+    }
+
+    // The atom-level forward pass of the chunk staged in `sl` (its device
+    // copy already enqueued before), on stream_: embed, windows, every
+    // convolution, mean pooling into rows s0 .. of pooled_.
+    void enqueue_chunk(const slot& sl, std::int64_t s0, int M) {
+        const int A = p_->A;
+        const std::int64_t N = sl.at.n_atoms;
+        const unsigned char* in = sl.dev.data();
         const auto* numbers = reinterpret_cast<const std::int32_t*>(in);
-        const auto* nbr_idx = reinterpret_cast<const std::int32_t*>(in + off_idx_);
-        const auto* nbr_dist = reinterpret_cast<const float*>(in + off_dist_);
-        const auto* offsets = reinterpret_cast<const std::int64_t*>(in + off_offsets_);
+        const auto* nbr_idx = reinterpret_cast<const std::int32_t*>(in + sl.at.off_idx);
+        const auto* nbr_dist = reinterpret_cast<const float*>(in + sl.at.off_dist);
+        const auto* offsets = reinterpret_cast<const std::int64_t*>(in + sl.at.off_offsets);
         float* v = v_.data();
         float* next = next_.data();
         launch_embed(emb_.data(), numbers, v, N, A, stream_);
@@ -208,7 +273,14 @@ private:
             launch_conv(c, next, stream_);
             std::swap(v, next);
         }
-        launch_pool(v, offsets, pooled_.data(), S, A, stream_);
+        launch_pool(v, offsets, pooled_.data() + s0 * A, sl.at.n_structures, A, stream_);
+    }
+
+    // The head on all S pooled rows at once (rows independent), fc_out, and
+    // the copy down, on stream_.
+    void enqueue_head(std::int64_t S) {
+        const cgcnn::params& p = *p_;
+        const int A = p.A, H = p.H;
         launch_dense({pooled_.data(), S, A, w_fc_t_.data(), b_fc_.data(), h_.data(), H, A, H, act::softplus}, stream_);
         float* h = h_.data();
         float* h2 = h2_.data();
@@ -235,13 +307,13 @@ private:
     device_array<float> w_fc_t_, b_fc_, w_out_t_, b_out_;
     std::vector<device_array<float>> w_h_t_, b_h_;
     // Per-batch buffers, grown as needed.
-    pinned_array<unsigned char> staging_;
-    device_array<unsigned char> inputs_;
-    std::size_t off_idx_ = 0, off_dist_ = 0, off_offsets_ = 0, staged_bytes_ = 0;
+    slot slots_[2];
     device_array<float> v_, next_, pq_, pooled_, h_, h2_, o_;
     device_array<gauss_win> win_;
     pinned_array<float> out_host_;
-    cudaStream_t stream_ = nullptr;
+    cudaStream_t stream_ = nullptr;       // compute, and everything of a small batch
+    cudaStream_t copy_stream_ = nullptr;  // a large batch's chunks going up
+    cudaEvent_t copied_ = nullptr;        // the last chunk's copy up has finished
     using shape_key = std::tuple<std::int64_t, std::int64_t, int>;  // atoms, structures, slots
     std::map<shape_key, cudaGraphExec_t> graphs_;
     std::set<shape_key> seen_;

@@ -13,7 +13,6 @@
 #include <map>
 #include <cstring>
 
-#include "engine/models/cgcnn/params.hpp"
 #include "test_support.hpp"
 #include "xtalsieve/cif.hpp"
 #include "xtalsieve/error.hpp"
@@ -177,12 +176,13 @@ TEST(CudaCgcnn, BatchInvariantAndGraphReplaysAreIdentical) {
     auto m = make_model(official("formation-energy-per-atom"), on_cuda());
     graph_batch all;
     for (const auto& g : graphs) all.append(g);
-    // A large batch too, above the CUDA Graph threshold (512 atoms): the
-    // sample structures repeated.
+    // A large batch too, the sample structures repeated: 2,600 atoms, above
+    // the CUDA Graph threshold (512), in three double-buffered chunks of at
+    // most 1,024 atoms (run_chunked), so both staging slots are reused.
     graph_batch big;
     for (int r = 0; r < 40; ++r)
         for (const auto& g : graphs) big.append(g);
-    ASSERT_GT(big.n_atoms(), 512u);
+    ASSERT_GT(big.n_atoms(), 2048u);
     const auto together = run(*m, all);
     const auto many = run(*m, big);
     for (std::size_t s = 0; s < graphs.size(); ++s) {

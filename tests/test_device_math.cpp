@@ -13,6 +13,7 @@
 #include "cuda/activations.hpp"
 #include "cuda/cgcnn_layout.hpp"
 #include "cuda/cgcnn_math.hpp"
+#include "cuda/chunk_staging.hpp"
 #include "cuda/dense_math.hpp"
 #include "engine/cpu/cgcnn_cpu.hpp"
 #include "engine/cpu/isa.hpp"
@@ -262,4 +263,48 @@ TEST(DeviceMath, CgcnnForwardIsBatchInvariant) {
         EXPECT_EQ(std::memcmp(&alone, &together[s], sizeof(double)), 0)
             << "structure " << s << ": alone " << alone << ", in the batch " << together[s];
     }
+}
+
+// A large batch goes to the GPU in chunks of whole structures, each packed
+// into one staging area with indices rebased to the chunk (cuda/
+// chunk_staging.hpp, cgcnn_cuda.cpp's run_chunked): every chunk, unpacked as
+// the kernels read it, gives its structures' answers bit for bit.
+TEST(DeviceMath, ChunkedStagingGivesTheWholeBatchsAnswers) {
+    const auto graphs = sample_graphs();
+    const cgcnn::params p = load_params(checkpoints()[0].path);
+    graph_batch all;
+    for (int r = 0; r < 5; ++r)
+        for (const auto& g : graphs) all.append(g);
+    const int M = all.max_neighbors;
+    const std::vector<double> whole = device_math_forward(p, all);
+    const auto chunks = gpu::plan_chunks(all, 100);
+    ASSERT_GT(chunks.size(), 2u);
+    std::int64_t next = 0;
+    for (const auto& [s0, s1] : chunks) {
+        ASSERT_EQ(s0, next);
+        next = s1;
+        const gpu::staging_layout L = gpu::staging_for(all, s0, s1, M);
+        EXPECT_TRUE(L.n_atoms <= 100 || s1 == s0 + 1) << s0;
+        std::vector<std::uint64_t> area((L.bytes + 7) / 8);  // 8-byte aligned
+        auto* bytes = reinterpret_cast<unsigned char*>(area.data());
+        gpu::pack_chunk(all, s0, M, L, bytes);
+        // Unpacked exactly where the kernels read them.
+        graph_batch c;
+        c.max_neighbors = M;
+        const auto* z = reinterpret_cast<const std::int32_t*>(bytes);
+        const auto* idx = reinterpret_cast<const std::int32_t*>(bytes + L.off_idx);
+        const auto* dist = reinterpret_cast<const float*>(bytes + L.off_dist);
+        const auto* offs = reinterpret_cast<const std::int64_t*>(bytes + L.off_offsets);
+        c.numbers.assign(z, z + L.n_atoms);
+        c.nbr_idx.assign(idx, idx + L.n_atoms * M);
+        c.nbr_dist.assign(dist, dist + L.n_atoms * M);
+        c.offsets.assign(offs, offs + L.n_structures + 1);
+        ASSERT_EQ(c.offsets.front(), 0);
+        ASSERT_EQ(c.offsets.back(), L.n_atoms);
+        for (std::int32_t j : c.nbr_idx) ASSERT_TRUE(j >= 0 && j < L.n_atoms) << j;
+        const std::vector<double> got = device_math_forward(p, c);
+        for (std::int64_t s = 0; s < L.n_structures; ++s)
+            EXPECT_EQ(std::memcmp(&got[s], &whole[s0 + s], sizeof(double)), 0) << "structure " << s0 + s;
+    }
+    EXPECT_EQ(next, static_cast<std::int64_t>(all.n_structures()));
 }
