@@ -20,3 +20,10 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+# The CUDA backend (-DXTALSIEVE_CUDA=ON, CI's scripts/cuda-lane.sh) needs the
+# CUDA toolkit (nvcc, CUDA 12 or later; no GPU). Debian 12 packages none
+# recent enough, so it is not installed here; say loudly when it is missing.
+if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ] && [ -z "${CUDACXX:-}" ]; then
+  echo "install-deps: WARNING: no CUDA toolkit (nvcc) found: the CUDA lane of CI (scripts/cuda-lane.sh)"
+  echo "install-deps: WARNING: will fail; install NVIDIA's CUDA toolkit into /usr/local/cuda"
+fi

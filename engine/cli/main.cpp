@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/cli/commands.hpp"
+#include "xtalsieve/backends.hpp"
 #include "xtalsieve/error.hpp"
 
 #ifndef XTALSIEVE_VERSION
@@ -21,13 +22,13 @@
 namespace {
 
 // The kernel paths are all compiled into every build and chosen at run time
-// (engine/cpu/isa.hpp); there is no CUDA backend in this build.
+// (engine/cpu/isa.hpp); the CUDA backend only with -DXTALSIEVE_CUDA=ON.
 std::string version_text() {
     std::string paths;
     for (const auto& p : xtalsieve::cpu_isa_paths()) paths += (paths.empty() ? "" : ", ") + p;
     return "xtalsieve " XTALSIEVE_VERSION " (git " XTALSIEVE_GIT_REVISION ")\n"
            "backends: cpu (built: avx512, avx2, portable; this CPU runs: " + paths + ")\n"
-           "cuda: not built\n"
+           "cuda: " + xtalsieve::cuda_status() + "\n"
            "mpi: " + std::string(xtalsieve::cli::mpi_built() ? "built (mpirun -np N xtalsieve screen ...)" : "not built (-DXTALSIEVE_MPI=ON)");
 }
 

@@ -127,6 +127,7 @@ predict_options to_predict_options(const batch_options& o) {
     po.chunk_records = o.chunk_records;
     po.batch_atoms = o.batch_atoms;
     po.model.isa = o.isa;
+    set_device(po.model, o.device);
     po.max_images_per_atom = o.max_images_per_atom;
     return po;
 }

@@ -43,8 +43,8 @@ extern "C" {
 const char* xs_version(void) { return XTALSIEVE_VERSION; }
 int xs_abi_version(void) { return XS_ABI_VERSION; }
 
-xs_predictor* xs_predictor_new_threads(const char* const* models, size_t n_models, const char* atom_init,
-                                       int threads) {
+xs_predictor* xs_predictor_new_device(const char* const* models, size_t n_models, const char* atom_init,
+                                      int threads, const char* device) {
     xs_predictor* out = nullptr;
     guarded([&] {
         if (!models && n_models) throw xtalsieve::error("null argument: models");
@@ -56,6 +56,7 @@ xs_predictor* xs_predictor_new_threads(const char* const* models, size_t n_model
         xtalsieve::batch_options bo;
         bo.threads = threads;
         if (atom_init) bo.atom_init = atom_init;
+        if (device) bo.device = device;
         auto p = std::make_unique<xs_predictor>();
         p->batch = std::make_unique<xtalsieve::batch_predictor>(names, bo);
         p->impl = &p->batch->engine();
@@ -63,6 +64,11 @@ xs_predictor* xs_predictor_new_threads(const char* const* models, size_t n_model
         out = p.release();
     });
     return out;
+}
+
+xs_predictor* xs_predictor_new_threads(const char* const* models, size_t n_models, const char* atom_init,
+                                       int threads) {
+    return xs_predictor_new_device(models, n_models, atom_init, threads, nullptr);
 }
 
 xs_predictor* xs_predictor_new(const char* const* models, size_t n_models, const char* atom_init) {

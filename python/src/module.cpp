@@ -120,15 +120,17 @@ PYBIND11_MODULE(_xtalsieve, m) {
 
     py::class_<xs::batch_predictor>(m, "BatchPredictor")
         .def(py::init([](const std::vector<std::string>& models, const std::string& atom_init, int threads,
-                         const std::string& isa) {
+                         const std::string& isa, const std::string& device) {
                  xs::batch_options o;
                  o.atom_init = atom_init;
                  o.threads = threads;
                  o.isa = isa;
+                 o.device = device;
                  py::gil_scoped_release nogil;
                  return std::make_unique<xs::batch_predictor>(models, o);
              }),
-             py::arg("models"), py::arg("atom_init") = "", py::arg("threads") = 0, py::arg("isa") = "")
+             py::arg("models"), py::arg("atom_init") = "", py::arg("threads") = 0, py::arg("isa") = "",
+             py::arg("device") = "cpu")
         .def_property_readonly("columns", &xs::batch_predictor::columns)
         .def("classification", &xs::batch_predictor::classification)
         .def(

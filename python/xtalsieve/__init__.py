@@ -95,12 +95,16 @@ def to_arrays(structures: Sequence[Any]) -> dict[str, Any]:
 
 class Predictor:
     """Loaded models. ``columns`` names the output columns (one per model
-    output). Thread-safe: one Predictor may be used from several threads."""
+    output). Thread-safe: one Predictor may be used from several threads.
+    ``device``: "cpu" (default), "cuda" or "cuda:N"; a build without the CUDA
+    backend, or a model family without a CUDA implementation, raises
+    xtalsieve.Error saying so."""
 
-    def __init__(self, models: Sequence[str] | str, atom_init: str = "", threads: int = 0, isa: str = ""):
+    def __init__(self, models: Sequence[str] | str, atom_init: str = "", threads: int = 0, isa: str = "",
+                 device: str = "cpu"):
         if isinstance(models, str):
             models = [models]
-        self._p = _BatchPredictor([str(m) for m in models], str(atom_init or ""), int(threads), isa)
+        self._p = _BatchPredictor([str(m) for m in models], str(atom_init or ""), int(threads), isa, str(device))
 
     @property
     def columns(self) -> list[str]:

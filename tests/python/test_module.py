@@ -154,3 +154,17 @@ def test_official_names_resolve_as_the_cli_does(models, samples):
     assert by_name.shape == (1, 1)
     np.testing.assert_array_equal(by_name, by_path)
     assert abs(by_name[0, 0] - 4.774055) < 1e-4  # the shared reference value
+
+
+def test_device_option(models, samples):
+    path = str(models / "band-gap.pth.tar")
+    cpu = xs.Predictor(path, device="cpu").predict(list(xs.read(samples))[:2])
+    np.testing.assert_array_equal(cpu, xs.Predictor(path).predict(list(xs.read(samples))[:2]))
+    with pytest.raises(xs.Error, match=r"cpu or cuda\[:N\]"):
+        xs.Predictor(path, device="gpu")
+    # This module is built without the CUDA backend unless -DXTALSIEVE_CUDA=ON;
+    # then only a machine with a GPU makes the model.
+    try:
+        xs.Predictor(path, device="cuda:0")
+    except xs.Error as e:
+        assert "CUDA" in str(e)

@@ -58,6 +58,7 @@ struct batch_options {
     std::size_t batch_atoms = 4096;  // atoms per inference batch (upper bound)
     std::string atom_init;           // empty: atom_init.json beside each checkpoint
     std::string isa;                 // CPU kernel path (avx512|avx2|portable); empty: best available
+    std::string device;              // "cpu", "cuda" or "cuda:N" (set_device); empty: cpu
     double max_images_per_atom = 0;  // neighbour-search bound per structure; 0: the default
 };
 

@@ -3,6 +3,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xtalsieve/graph.hpp"
@@ -53,6 +54,12 @@ public:
     // its own. Results do not depend on it (batch invariance).
     virtual std::size_t max_batch_atoms() const { return 0; }
 };
+
+// Sets o.device and o.device_index from "cpu", "cuda" or "cuda:N" (empty:
+// cpu), the --device syntax of the CLI, the C API and the Python module.
+// Throws xtalsieve::error for anything else. Whether this build has a CUDA
+// backend is make_model's question, not this one's.
+void set_device(model_options& o, std::string_view spec);
 
 // The CPU kernel paths this CPU can run, best first ("avx512", "avx2",
 // "portable"): the values model_options::isa accepts here.

@@ -70,6 +70,13 @@ int xs_predict_arrays(xs_predictor* p, const double* lattice, const double* frac
 xs_predictor* xs_predictor_new_threads(const char* const* models, size_t n_models, const char* atom_init,
                                        int threads);
 
+/* As xs_predictor_new_threads, on a device: "cpu", "cuda" or "cuda:N" (NULL or
+ * "": cpu). Returns NULL when the device string is malformed, when this
+ * library was built without CUDA, when the device does not exist or when a
+ * model family has no CUDA implementation (xs_last_error says which). */
+xs_predictor* xs_predictor_new_device(const char* const* models, size_t n_models, const char* atom_init,
+                                      int threads, const char* device);
+
 /* Number of output columns (values written per structure by xs_predict_batch):
  * one per model output; a multi-output model contributes several. */
 size_t xs_predictor_n_outputs(const xs_predictor* p);

@@ -1,0 +1,310 @@
+// The CUDA backend's device math (cuda/*_math.hpp, cuda/activations.hpp) run
+// on the CPU against the CPU backend, in every build (no nvcc needed): the
+// per-element functions the kernels are thin loops around, and the whole
+// CGCNN forward pass assembled from them exactly as cuda/cgcnn_cuda.cpp
+// sequences its kernels.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "cuda/activations.hpp"
+#include "cuda/cgcnn_layout.hpp"
+#include "cuda/cgcnn_math.hpp"
+#include "cuda/chunk_staging.hpp"
+#include "cuda/dense_math.hpp"
+#include "engine/cpu/cgcnn_cpu.hpp"
+#include "engine/cpu/isa.hpp"
+#include "engine/cpu/kernels.hpp"
+#include "engine/models/cgcnn/params.hpp"
+#include "test_support.hpp"
+#include "xtalsieve/cif.hpp"
+#include "xtalsieve/model.hpp"
+
+using namespace xtalsieve;
+
+namespace {
+
+const cpu::kernel_table& best_kernels() { return cpu::kernels(cpu::resolve_isa("")); }
+bool best_path_has_fma() { return std::string(best_kernels().name) != "portable"; }
+
+// Relative difference with a floor, so values near zero compare absolutely.
+double rel(double a, double b) { return std::abs(a - b) / std::max(1.0, std::abs(b)); }
+
+// The CGCNN forward pass on the host through the device functions, in the
+// order of cgcnn_cuda.cpp's enqueue(): embed, windows, per layer dense + conv,
+// pool, head, fc_out, finish.
+std::vector<double> device_math_forward(const cgcnn::params& p, const graph_batch& b) {
+    const gpu::cgcnn_layout L = gpu::make_cgcnn_layout(p);
+    const int A = p.A, H = p.H, M = b.max_neighbors;
+    const auto N = static_cast<std::int64_t>(b.n_atoms());
+    const auto S = static_cast<std::int64_t>(b.n_structures());
+    std::vector<std::int32_t> numbers(b.numbers.begin(), b.numbers.end());
+    std::vector<float> v(N * A), next(N * A), pq(N * 4 * A), pooled(S * A), h(S * H), h2(S * H), o(S * p.n_out);
+    std::vector<gpu::gauss_win> win(N * M);
+    for (std::int64_t i = 0; i < N; ++i)
+        for (int c = 0; c < A; ++c) v[i * A + c] = gpu::embed_element(L.emb.data(), numbers.data(), A, i, c);
+    for (std::int64_t e = 0; e < N * M; ++e) win[e] = gpu::make_window(static_cast<double>(b.nbr_dist[e]));
+    auto dense = [](const gpu::dense_view& d) {
+        for (std::int64_t r = 0; r < d.m; ++r)
+            for (int c = 0; c < d.n; ++c) d.y[r * d.ldy + c] = gpu::dense_element(d, r, c);
+    };
+    for (const gpu::cgcnn_conv_layout& w : L.convs) {
+        dense({v.data(), N, A, w.w_pq_t.data(), w.b_pq.data(), pq.data(), 4 * A, A, 4 * A, gpu::act::none});
+        const gpu::conv_view cv{pq.data(), v.data(), b.nbr_idx.data(), win.data(), w.w_bond_t.data(),
+                                w.bn2_scale.data(), w.bn2_shift.data(), N, M, A};
+        for (std::int64_t i = 0; i < N; ++i)
+            for (int c = 0; c < A; ++c) next[i * A + c] = gpu::conv_element(cv, i, c);
+        v.swap(next);
+    }
+    for (std::int64_t s = 0; s < S; ++s)
+        for (int c = 0; c < A; ++c) pooled[s * A + c] = gpu::pool_element(v.data(), b.offsets.data(), A, s, c);
+    dense({pooled.data(), S, A, L.w_fc_t.data(), L.b_fc.data(), h.data(), H, A, H, gpu::act::softplus});
+    for (std::size_t l = 0; l < L.w_h_t.size(); ++l) {
+        dense({h.data(), S, H, L.w_h_t[l].data(), L.b_h[l].data(), h2.data(), H, H, H, gpu::act::softplus});
+        h.swap(h2);
+    }
+    dense({h.data(), S, H, L.w_out_t.data(), L.b_out.data(), o.data(), p.n_out, H, p.n_out, gpu::act::none});
+    std::vector<double> out(S);
+    for (std::int64_t s = 0; s < S; ++s) out[s] = gpu::cgcnn_finish(p, o.data() + s * p.n_out);
+    return out;
+}
+
+// The ten CGCNN sample CIFs as graphs in the CGCNN recipe (sites sorted by
+// electronegativity, as the predictor feeds CGCNN).
+std::vector<crystal_graph> sample_graphs() {
+    std::vector<crystal_graph> out;
+    const auto dir = xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression";
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".cif") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+        structure s = read_cif(xs_test::slurp(f), f.stem().string());
+        sort_by_electronegativity(s);
+        out.push_back(build_graph(s, graph_options{}));
+    }
+    return out;
+}
+
+struct checkpoint {
+    const char* what;
+    std::filesystem::path path;
+};
+
+std::vector<checkpoint> checkpoints() {
+    return {{"official formation energy", xs_test::pretrained_dir() / "formation-energy-per-atom.pth.tar"},
+            {"random regression (A=32, 3 hidden)", xs_test::data_dir() / "random-cgcnn" / "random-regression.pt"},
+            {"random classification", xs_test::data_dir() / "random-cgcnn" / "random-classification.pt"}};
+}
+
+cgcnn::params load_params(const std::filesystem::path& path) {
+    load_options lo;
+    lo.atom_init = xs_test::shared_dir() / "data" / "cgcnn" / "atom_init.json";
+    return cgcnn::prepare(load_weights(path, lo));
+}
+
+}  // namespace
+
+TEST(DeviceMath, GaussWindowIsTheCpuBackendsBitForBit) {
+    // Every bond length a graph can hold: 0 .. 8 Å, the padding at 9 Å, and
+    // lengths on the rounding boundaries of the window centre (0.1 + 0.2 k).
+    std::vector<double> ds = {0.0, 0.5, 0.7, 1e-9, 8.0, 9.0, 9.2};
+    for (int k = 0; k < 42; ++k) ds.push_back(0.1 + 0.2 * k);
+    for (double d = 0; d < 9.2; d += 0.00731) ds.push_back(d);
+    for (double d : ds) {
+        cpu::gauss_win c;
+        cpu::make_gauss_window(d, c);
+        const gpu::gauss_win g = gpu::make_window(d);
+        ASSERT_EQ(g.k0, c.k0) << d;
+        for (int t = 0; t < gpu::gauss_window; ++t) ASSERT_EQ(g.g[t], c.g[t]) << "d = " << d << ", t = " << t;
+    }
+    static_assert(sizeof(gpu::gauss_win) == sizeof(cpu::gauss_win));
+}
+
+TEST(DeviceMath, ActivationsAgreeWithTheCpuKernels) {
+    std::vector<float> xs;
+    for (float x = -95.0f; x <= 95.0f; x += 0.0173f) xs.push_back(x);
+    for (float x : {0.0f, -0.0f, 1e-30f, -1e-30f, 20.0f, -20.0f, 88.0f, -88.0f, 100.0f}) xs.push_back(x);
+    const auto& k = best_kernels();
+    std::vector<float> sp(xs), sg(xs), si(xs);
+    k.softplus(sp.data(), static_cast<std::int64_t>(sp.size()));
+    k.sigmoid(sg.data(), static_cast<std::int64_t>(sg.size()));
+    k.silu(si.data(), static_cast<std::int64_t>(si.size()));
+    double worst = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        // A few float ulps: CUDA/glibc expf and log1pf against Highway's.
+        const double tol = 1e-6;
+        const double e1 = std::abs(gpu::softplus(xs[i]) - sp[i]) / std::max(1e-30, std::abs(static_cast<double>(sp[i])));
+        const double e2 = std::abs(gpu::sigmoid(xs[i]) - sg[i]) / std::max(1e-30, std::abs(static_cast<double>(sg[i])));
+        const double e3 = std::abs(gpu::silu(xs[i]) - si[i]) / std::max(1e-30, std::abs(static_cast<double>(si[i])));
+        EXPECT_LE(e1, tol) << "softplus(" << xs[i] << ")";
+        EXPECT_LE(e2, tol) << "sigmoid(" << xs[i] << ")";
+        EXPECT_LE(e3, tol) << "silu(" << xs[i] << ")";
+        worst = std::max({worst, e1, e2, e3});
+    }
+    std::cout << "device activations vs CPU " << k.name << " kernels: max relative difference " << worst << "\n";
+    // softplus2 is softplus minus log 2 rounded to float32, as PyTorch.
+    EXPECT_EQ(gpu::apply(gpu::act::softplus2, 0.0f), gpu::softplus(0.0f) - 0.693147180559945309f);
+    EXPECT_EQ(gpu::apply(gpu::act::none, -3.5f), -3.5f);
+}
+
+TEST(DeviceMath, GateIsSigmoidTimesSoftplus) {
+    double worst = 0;
+    for (float zf = -80.0f; zf <= 90.0f; zf += 0.37f)  // the gate clamps zf at -80
+        for (float zc = -40.0f; zc <= 40.0f; zc += 0.29f) {
+            const double ref = 1.0 / (1.0 + std::exp(-static_cast<double>(zf))) *
+                               (std::max(0.0, static_cast<double>(zc)) + std::log1p(std::exp(-std::abs(static_cast<double>(zc)))));
+            const double got = gpu::gate(zf, zc);
+            // Relative where the gate is representable; absolute below 1e-30.
+            const double err = std::abs(got - ref) / std::max(1e-30, std::abs(ref));
+            ASSERT_LE(err, 1e-6) << "gate(" << zf << ", " << zc << ") = " << got << ", expected " << ref;
+            worst = std::max(worst, err);
+        }
+    std::cout << "device gate vs double sigmoid * softplus: max relative difference " << worst << "\n";
+}
+
+TEST(DeviceMath, DenseElementIsTheCpuGemm) {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (int K : {1, 7, 64, 92}) {
+        for (int n : {1, 5, 16, 33, 256}) {
+            const std::int64_t m = 13;
+            std::vector<float> x(m * K), w(static_cast<std::size_t>(K) * n), bias(n), y(m * n), yc(m * n);
+            for (auto& f : x) f = u(rng);
+            for (auto& f : w) f = u(rng);
+            for (auto& f : bias) f = u(rng);
+            for (gpu::act a : {gpu::act::none, gpu::act::softplus}) {
+                const gpu::dense_view d{x.data(), m, K, w.data(), bias.data(), y.data(), n, K, n, a};
+                for (std::int64_t r = 0; r < m; ++r)
+                    for (int c = 0; c < n; ++c) y[r * n + c] = gpu::dense_element(d, r, c);
+                best_kernels().gemm({x.data(), m, K, w.data(), bias.data(), yc.data(), n, K, n,
+                                     a == gpu::act::none ? cpu::epilogue::none : cpu::epilogue::softplus});
+                for (std::size_t i = 0; i < y.size(); ++i) {
+                    // The same fma sequence: identical on the FMA paths before
+                    // the activation; the activation differs by library ulps.
+                    if (a == gpu::act::none && best_path_has_fma())
+                        ASSERT_EQ(y[i], yc[i]) << "K=" << K << " n=" << n << " i=" << i;
+                    else
+                        ASSERT_LE(rel(y[i], yc[i]), 2e-6) << "K=" << K << " n=" << n << " i=" << i;
+                }
+            }
+        }
+    }
+}
+
+TEST(DeviceMath, ConvElementIsTheCpuConv) {
+    const cgcnn::params p = load_params(checkpoints()[0].path);
+    const gpu::cgcnn_layout L = gpu::make_cgcnn_layout(p);
+    graph_batch b;
+    for (const auto& g : sample_graphs()) b.append(g);
+    const int A = p.A, M = b.max_neighbors;
+    const auto N = static_cast<std::int64_t>(b.n_atoms());
+    // Realistic inputs: the first layer's pq and v of the sample batch.
+    std::vector<float> v(N * A), pq(N * 4 * A), out(N * A), outc(N * A);
+    for (std::int64_t i = 0; i < N; ++i) std::copy_n(&p.emb[b.numbers[i] * A], A, &v[i * A]);
+    best_kernels().gemm({v.data(), N, A, L.convs[0].w_pq_t.data(), L.convs[0].b_pq.data(), pq.data(), 4 * A, A, 4 * A});
+    std::vector<gpu::gauss_win> win(N * M);
+    std::vector<cpu::gauss_win> winc(N * M);
+    for (std::int64_t e = 0; e < N * M; ++e) {
+        win[e] = gpu::make_window(b.nbr_dist[e]);
+        cpu::make_gauss_window(b.nbr_dist[e], winc[e]);
+    }
+    const auto& c0 = L.convs[0];
+    const gpu::conv_view cv{pq.data(), v.data(), b.nbr_idx.data(), win.data(), c0.w_bond_t.data(),
+                            c0.bn2_scale.data(), c0.bn2_shift.data(), N, M, A};
+    for (std::int64_t i = 0; i < N; ++i)
+        for (int c = 0; c < A; ++c) out[i * A + c] = gpu::conv_element(cv, i, c);
+    best_kernels().conv({pq.data(), v.data(), b.nbr_idx.data(), winc.data(), c0.w_bond_t.data(), c0.bn2_scale.data(),
+                         c0.bn2_shift.data(), outc.data(), N, M, A});
+    double worst = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        ASSERT_LE(rel(out[i], outc[i]), 1e-6) << "element " << i;
+        worst = std::max(worst, rel(out[i], outc[i]));
+    }
+    std::cout << "device conv vs CPU " << best_kernels().name << " conv (" << N << " atoms): max relative difference "
+              << worst << "\n";
+}
+
+TEST(DeviceMath, CgcnnForwardMatchesTheCpuBackend) {
+    const auto graphs = sample_graphs();
+    ASSERT_EQ(graphs.size(), 10u);
+    graph_batch b;
+    for (const auto& g : graphs) b.append(g);
+    for (const checkpoint& ck : checkpoints()) {
+        auto p = std::make_shared<const cgcnn::params>(load_params(ck.path));
+        const std::vector<double> dev = device_math_forward(*p, b);
+        std::vector<double> ref(b.n_structures());
+        cpu::make_cgcnn(p)->predict(b, ref);
+        double worst = 0;
+        for (std::size_t s = 0; s < ref.size(); ++s) {
+            ASSERT_TRUE(std::isfinite(dev[s])) << ck.what << " structure " << s;
+            // The bound for the GPU against the CPU backend.
+            EXPECT_LE(std::abs(dev[s] - ref[s]), 1e-5 * std::max(1.0, std::abs(ref[s])))
+                << ck.what << " structure " << s << ": device math " << dev[s] << ", CPU " << ref[s];
+            worst = std::max(worst, rel(dev[s], ref[s]));
+        }
+        std::cout << ck.what << ": device math vs CPU backend, max relative difference " << worst << "\n";
+    }
+}
+
+TEST(DeviceMath, CgcnnForwardIsBatchInvariant) {
+    const auto graphs = sample_graphs();
+    const cgcnn::params p = load_params(checkpoints()[0].path);
+    graph_batch all;
+    for (const auto& g : graphs) all.append(g);
+    const std::vector<double> together = device_math_forward(p, all);
+    for (std::size_t s = 0; s < graphs.size(); ++s) {
+        graph_batch one;
+        one.append(graphs[s]);
+        const double alone = device_math_forward(p, one)[0];
+        EXPECT_EQ(std::memcmp(&alone, &together[s], sizeof(double)), 0)
+            << "structure " << s << ": alone " << alone << ", in the batch " << together[s];
+    }
+}
+
+// A large batch goes to the GPU in chunks of whole structures, each packed
+// into one staging area with indices rebased to the chunk (cuda/
+// chunk_staging.hpp, cgcnn_cuda.cpp's run_chunked): every chunk, unpacked as
+// the kernels read it, gives its structures' answers bit for bit.
+TEST(DeviceMath, ChunkedStagingGivesTheWholeBatchsAnswers) {
+    const auto graphs = sample_graphs();
+    const cgcnn::params p = load_params(checkpoints()[0].path);
+    graph_batch all;
+    for (int r = 0; r < 5; ++r)
+        for (const auto& g : graphs) all.append(g);
+    const int M = all.max_neighbors;
+    const std::vector<double> whole = device_math_forward(p, all);
+    const auto chunks = gpu::plan_chunks(all, 100);
+    ASSERT_GT(chunks.size(), 2u);
+    std::int64_t next = 0;
+    for (const auto& [s0, s1] : chunks) {
+        ASSERT_EQ(s0, next);
+        next = s1;
+        const gpu::staging_layout L = gpu::staging_for(all, s0, s1, M);
+        EXPECT_TRUE(L.n_atoms <= 100 || s1 == s0 + 1) << s0;
+        std::vector<std::uint64_t> area((L.bytes + 7) / 8);  // 8-byte aligned
+        auto* bytes = reinterpret_cast<unsigned char*>(area.data());
+        gpu::pack_chunk(all, s0, M, L, bytes);
+        // Unpacked exactly where the kernels read them.
+        graph_batch c;
+        c.max_neighbors = M;
+        const auto* z = reinterpret_cast<const std::int32_t*>(bytes);
+        const auto* idx = reinterpret_cast<const std::int32_t*>(bytes + L.off_idx);
+        const auto* dist = reinterpret_cast<const float*>(bytes + L.off_dist);
+        const auto* offs = reinterpret_cast<const std::int64_t*>(bytes + L.off_offsets);
+        c.numbers.assign(z, z + L.n_atoms);
+        c.nbr_idx.assign(idx, idx + L.n_atoms * M);
+        c.nbr_dist.assign(dist, dist + L.n_atoms * M);
+        c.offsets.assign(offs, offs + L.n_structures + 1);
+        ASSERT_EQ(c.offsets.front(), 0);
+        ASSERT_EQ(c.offsets.back(), L.n_atoms);
+        for (std::int32_t j : c.nbr_idx) ASSERT_TRUE(j >= 0 && j < L.n_atoms) << j;
+        const std::vector<double> got = device_math_forward(p, c);
+        for (std::int64_t s = 0; s < L.n_structures; ++s)
+            EXPECT_EQ(std::memcmp(&got[s], &whole[s0 + s], sizeof(double)), 0) << "structure " << s0 + s;
+    }
+    EXPECT_EQ(next, static_cast<std::int64_t>(all.n_structures()));
+}
