@@ -71,15 +71,7 @@ public:
 
     const std::string& name() const override { return p_->name; }
     bool classification() const override { return p_->classification; }
-    std::vector<std::string> units() const override {
-        // The official checkpoints' targets (CGCNN's paper, Table 1).
-        const std::string& n = p_->name;
-        if (p_->classification) return {"P(class 1)"};
-        if (n == "formation-energy-per-atom" || n == "final-energy-per-atom") return {"eV/atom"};
-        if (n == "band-gap" || n == "efermi") return {"eV"};
-        if (n == "bulk-moduli" || n == "shear-moduli") return {"log10(GPa)"};
-        return {""};
-    }
+    std::vector<std::string> units() const override { return {cgcnn::unit_of(*p_)}; }
     graph_options graph() const override { return {}; }
 
     void predict(const graph_batch& batch, std::span<double> out) override {

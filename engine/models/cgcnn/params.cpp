@@ -123,4 +123,13 @@ params prepare(const model_weights& w) {
     return p;
 }
 
+std::string unit_of(const params& p) {
+    const std::string& n = p.name;
+    if (p.classification) return "P(class 1)";
+    if (n == "formation-energy-per-atom" || n == "final-energy-per-atom") return "eV/atom";
+    if (n == "band-gap" || n == "efermi") return "eV";
+    if (n == "bulk-moduli" || n == "shear-moduli") return "log10(GPa)";
+    return "";
+}
+
 }  // namespace xtalsieve::cgcnn

@@ -43,4 +43,9 @@ struct params {
 // naming the model and the offending tensor.
 params prepare(const model_weights& w);
 
+// The unit of an official checkpoint's target (CGCNN's paper, Table 1), by
+// its name: "eV/atom", "eV", "log10(GPa)", "P(class 1)" for classifiers, ""
+// when unknown.
+std::string unit_of(const params& p);
+
 }  // namespace xtalsieve::cgcnn
