@@ -405,6 +405,8 @@ screen_counts run_screen(const screen_options& opt) {
                          std::to_string(opt.maximize) + "|" + fmt(opt.risk) + "|" + opt.labels + "|" +
                          std::to_string(opt.dedup) + "|" + std::to_string(opt.max_atoms) + "|" +
                          std::to_string(opt.write_all) + "|" + std::to_string(opt.max_records);
+        // A replayed stream is another stream: a resume must replay as far.
+        if (opt.repeat_to) fp += "|repeat " + std::to_string(opt.repeat_to);
         if (!opt.generate.empty())
             fp += "|" + std::to_string(opt.generator.charge_balance) + "|" + fmt(opt.generator.tolerance_min) + ":" +
                   fmt(opt.generator.tolerance_max);
@@ -530,7 +532,13 @@ screen_counts run_screen(const screen_options& opt) {
         return f;
     };
     auto open_stream = [&]() -> std::unique_ptr<record_reader> {
-        if (!opt.generate.empty()) return open_generator(opt.generate, opt.generator);
+        if (!opt.generate.empty()) {
+            if (!opt.repeat_to) return open_generator(opt.generate, opt.generator);
+            // Replayed (benchmarks, memory checks): a generator enumerates a
+            // few thousand candidates; later passes get ids "<id>#<pass>".
+            return open_repeated([&] { return open_generator(opt.generate, opt.generator); }, opt.repeat_to,
+                                 "--generate " + opt.generate);
+        }
         if (opt.repeat_to) return open_repeated(opt.input, opt.repeat_to, opt.input_opt);
         return open_input(opt.input, opt.input_opt);
     };
