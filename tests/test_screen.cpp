@@ -335,8 +335,8 @@ long peak_rss_kb(const std::string& cmd, const fs::path& out) {
 // heap, a capped report sample and a run-optimized bitmap, nothing per
 // candidate. Per-element bitmaps and their checkpoint serializations once grew
 // the peak by 78-104 bytes per candidate (about 26 MB more for the larger run
-// here); the bound below is 4 bytes (1 MB), above run-to-run noise (0.3
-// bytes measured).
+// here); the bound below is 8 bytes (2 MB), above run-to-run noise (-1.8 to
+// 0.3 bytes measured).
 TEST(SlowScreenMemory, PeakRssDoesNotGrowWithTheStream) {
     const fs::path d = scratch("memory");
     // The generator replayed: candidates cost no input I/O, most are removed
@@ -361,7 +361,7 @@ TEST(SlowScreenMemory, PeakRssDoesNotGrowWithTheStream) {
     const double bytes_per_candidate = (static_cast<double>(b) - static_cast<double>(a)) * 1024.0 / (large - small);
     std::printf("peak RSS %ld kB at %zu candidates, %ld kB at %zu: %.2f bytes per candidate\n", a, small, b, large,
                 bytes_per_candidate);
-    EXPECT_LT(bytes_per_candidate, 4.0);
+    EXPECT_LT(bytes_per_candidate, 8.0);
     fs::remove_all(d);
 }
 
