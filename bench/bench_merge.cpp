@@ -61,10 +61,10 @@ parts_on_disk& make_parts(int n, int k) {
         for (std::uint64_t seq = static_cast<std::uint64_t>(i); seq < candidates; seq += static_cast<std::uint64_t>(n)) {
             ++st.inputs;
             roaring_bitmap_add(st.processed, static_cast<std::uint32_t>(seq));
-            xtalsieve::screen_state::mark(st.element_index, 8 + static_cast<int>(seq % 5), static_cast<std::uint32_t>(seq));
+            ++st.element_index[8 + static_cast<int>(seq % 5)];
             if (seq % 10 == 0) {
                 ++st.filtered;
-                xtalsieve::screen_state::mark(st.filtered_by, std::string("where e <"), static_cast<std::uint32_t>(seq));
+                ++st.filtered_by["where e <"];
                 continue;
             }
             ++st.scored;

@@ -10,14 +10,16 @@ namespace {
 
 class repeat_reader final : public record_reader {
 public:
-    repeat_reader(std::filesystem::path path, std::size_t total, input_options opt)
-        : path_(std::move(path)), total_(total), opt_(std::move(opt)), inner_(open_input(path_, opt_)) {}
+    repeat_reader(std::function<std::unique_ptr<record_reader>()> open, std::size_t total, std::string what)
+        : open_(std::move(open)), total_(total), what_(std::move(what)), inner_(open_()) {}
+
+    std::vector<std::string> descriptor_names() const override { return inner_->descriptor_names(); }
 
     bool next(record& r) override {
         if (produced_ >= total_) return false;
         while (!inner_->next(r)) {
-            if (produced_in_pass_ == 0) throw error(path_.string() + ": input holds no records to repeat");
-            inner_ = open_input(path_, opt_);
+            if (produced_in_pass_ == 0) throw error(what_ + ": input holds no records to repeat");
+            inner_ = open_();
             ++pass_;
             produced_in_pass_ = 0;
         }
@@ -28,9 +30,9 @@ public:
     }
 
 private:
-    std::filesystem::path path_;
+    std::function<std::unique_ptr<record_reader>()> open_;
     std::size_t total_;
-    input_options opt_;
+    std::string what_;
     std::unique_ptr<record_reader> inner_;
     std::size_t produced_ = 0, produced_in_pass_ = 0, pass_ = 0;
 };
@@ -39,7 +41,12 @@ private:
 
 std::unique_ptr<record_reader> open_repeated(const std::filesystem::path& path, std::size_t total,
                                              const input_options& opt) {
-    return std::make_unique<repeat_reader>(path, total, opt);
+    return std::make_unique<repeat_reader>([path, opt] { return open_input(path, opt); }, total, path.string());
+}
+
+std::unique_ptr<record_reader> open_repeated(std::function<std::unique_ptr<record_reader>()> open, std::size_t total,
+                                             std::string what) {
+    return std::make_unique<repeat_reader>(std::move(open), total, std::move(what));
 }
 
 }  // namespace xtalsieve

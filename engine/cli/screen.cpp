@@ -287,7 +287,7 @@ command add_screen(CLI::App& app, const std::string& command_line) {
         ->type_name("N")
         ->transform(decimal_integer())
         ->group(group_input);
-    sub->add_option("--repeat-to", a->repeat_to, "Benchmarks: replay the input up to this many records (0: once)")
+    sub->add_option("--repeat-to", a->repeat_to, "Benchmarks: replay the input or generator up to this many records (0: once)")
         ->type_name("N")
         ->transform(decimal_integer())
         ->group(group_input);

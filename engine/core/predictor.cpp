@@ -51,6 +51,7 @@ struct predictor::impl {
     std::vector<std::size_t> recipe_of;  // per model: index into recipes
     bool any_file_order = false;         // some recipe wants the sites as read
     std::size_t batch_cap = 0;           // atoms per batch: opt.batch_atoms, or less if a model asks
+    std::size_t triplet_cap = 0;         // triplets per batch of any one recipe: the least a model asks; 0: none
     // Models hold scratch buffers: one set per worker thread.
     tbb::enumerable_thread_specific<std::vector<std::unique_ptr<model>>> models;
     std::atomic<std::uint64_t> read_ns{0}, parse_ns{0}, graph_ns{0}, infer_ns{0}, write_ns{0};
@@ -73,6 +74,7 @@ struct predictor::impl {
         std::vector<item*> members;
         std::vector<double> out;
         std::size_t batch_atoms = 0;
+        std::vector<std::size_t> batch_triplets(recipes.size(), 0);
         auto flush = [&] {
             if (members.empty()) return;
             try {
@@ -94,14 +96,26 @@ struct predictor::impl {
             for (auto& b : batches) b.clear();
             members.clear();
             batch_atoms = 0;
+            std::fill(batch_triplets.begin(), batch_triplets.end(), 0);
+        };
+        // Whether one more structure fits the batch; a structure alone always does.
+        auto fits = [&](const item& it, std::size_t n) {
+            if (batch_atoms + n > batch_cap) return false;
+            if (triplet_cap)
+                for (std::size_t r = 0; r < recipes.size(); ++r)
+                    if (batch_triplets[r] + it.graphs[r].trip_ij.size() > triplet_cap) return false;
+            return true;
         };
         const auto t0 = clock_type::now();
         for (item& it : c) {
             if (!it.out.error.empty() || !it.out.filtered.empty() || it.out.skipped || it.out.non_structure) continue;
             const auto n = static_cast<std::size_t>(it.out.n_atoms);
-            if (!members.empty() && batch_atoms + n > batch_cap) flush();
+            if (!members.empty() && !fits(it, n)) flush();
             it.out.values.assign(column_offsets.back(), 0.0);
-            for (std::size_t r = 0; r < recipes.size(); ++r) batches[r].append(it.graphs[r]);
+            for (std::size_t r = 0; r < recipes.size(); ++r) {
+                batches[r].append(it.graphs[r]);
+                batch_triplets[r] += it.graphs[r].trip_ij.size();
+            }
             batch_atoms += n;
             members.push_back(&it);
         }
@@ -231,6 +245,8 @@ predictor::predictor(std::vector<model_weights> models, predict_options opt) : i
         if (it == impl_->recipes.end()) impl_->recipes.push_back(g);
         if (g.order == site_order::file) impl_->any_file_order = true;
         if (m->max_batch_atoms() > 0) impl_->batch_cap = std::min(impl_->batch_cap, m->max_batch_atoms());
+        if (const std::size_t t = m->max_batch_triplets(); t > 0)
+            impl_->triplet_cap = impl_->triplet_cap ? std::min(impl_->triplet_cap, t) : t;
     }
 }
 

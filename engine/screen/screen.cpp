@@ -206,11 +206,10 @@ void write_outputs(const fs::path& dir, const nlohmann::json& ctx, const screen_
                     {"duplicate", st.duplicate}, {"failed", st.failed},
                     {"non_structure_blocks", st.non_structure_blocks}, {"with_warnings", st.warned}};
     sj["accounting_ok"] = st.scored + st.filtered + st.duplicate + st.failed == st.inputs;
-    // Counts read off the CRoaring bitmaps: candidates each filter removed,
-    // and how many parsed candidates contain each element.
+    // Candidates each filter removed, and how many parsed candidates contain each element.
     nlohmann::ordered_json fj = nlohmann::ordered_json::object(), ej = nlohmann::ordered_json::object();
-    for (const auto& [k, b] : st.filtered_by) fj[k] = roaring_bitmap_get_cardinality(b);
-    for (const auto& [z, b] : st.element_index) ej[std::string(element_symbol(z))] = roaring_bitmap_get_cardinality(b);
+    for (const auto& [k, n] : st.filtered_by) fj[k] = n;
+    for (const auto& [z, n] : st.element_index) ej[std::string(element_symbol(z))] = n;
     sj["filters"] = fj;
     sj["element_index"] = ej;
     report_data rd;
@@ -326,8 +325,7 @@ void write_outputs(const fs::path& dir, const nlohmann::json& ctx, const screen_
                 {"filtered", std::to_string(st.filtered)}, {"duplicate", std::to_string(st.duplicate)},
                 {"failed", std::to_string(st.failed)}};
     // What each filter removed (the generator's physical rules among them).
-    for (const auto& [k, b] : st.filtered_by)
-        rd.facts.emplace_back("filtered: " + k, std::to_string(roaring_bitmap_get_cardinality(b)));
+    for (const auto& [k, n] : st.filtered_by) rd.facts.emplace_back("filtered: " + k, std::to_string(n));
     if (has_hull)
         rd.facts.emplace_back("hull", hull.at("reference").get<std::string>() + ": " +
                                           std::to_string(hull.at("phases").get<std::size_t>()) + " phases, " +
@@ -426,6 +424,8 @@ screen_counts run_screen(const screen_options& opt) {
                          std::to_string(opt.maximize) + "|" + fmt(opt.risk) + "|" + opt.labels + "|" +
                          std::to_string(opt.dedup) + "|" + std::to_string(opt.max_atoms) + "|" +
                          std::to_string(opt.write_all) + "|" + std::to_string(opt.max_records);
+        // A replayed stream is another stream: a resume must replay as far.
+        if (opt.repeat_to) fp += "|repeat " + std::to_string(opt.repeat_to);
         if (!opt.generate.empty())
             fp += "|" + std::to_string(opt.generator.charge_balance) + "|" + fmt(opt.generator.tolerance_min) + ":" +
                   fmt(opt.generator.tolerance_max);
@@ -551,7 +551,13 @@ screen_counts run_screen(const screen_options& opt) {
         return f;
     };
     auto open_stream = [&]() -> std::unique_ptr<record_reader> {
-        if (!opt.generate.empty()) return open_generator(opt.generate, opt.generator);
+        if (!opt.generate.empty()) {
+            if (!opt.repeat_to) return open_generator(opt.generate, opt.generator);
+            // Replayed (benchmarks, memory checks): a generator enumerates a
+            // few thousand candidates; later passes get ids "<id>#<pass>".
+            return open_repeated([&] { return open_generator(opt.generate, opt.generator); }, opt.repeat_to,
+                                 "--generate " + opt.generate);
+        }
         if (opt.repeat_to) return open_repeated(opt.input, opt.repeat_to, opt.input_opt);
         return open_input(opt.input, opt.input_opt);
     };
@@ -698,7 +704,7 @@ screen_counts run_screen(const screen_options& opt) {
             return;
         }
         ++st.inputs;
-        for (int z : p.elements) screen_state::mark(st.element_index, z, static_cast<std::uint32_t>(p.seq));
+        for (int z : p.elements) ++st.element_index[z];
         roaring_bitmap_add(st.processed, static_cast<std::uint32_t>(p.seq));
         const std::string where_from = p.source + (p.line ? ":" + std::to_string(p.line) : "");
         if (!p.error.empty()) {
@@ -706,7 +712,7 @@ screen_counts run_screen(const screen_options& opt) {
             put_row(errs, p.seq, csv_field(p.id) + ",failed," + csv_field(where_from) + ',' + csv_field(p.error) + '\n');
         } else if (!p.filtered.empty()) {
             ++st.filtered;
-            screen_state::mark(st.filtered_by, p.filtered, static_cast<std::uint32_t>(p.seq));
+            ++st.filtered_by[p.filtered];
         } else if (opt.dedup && st.seen_keys.count(p.key)) {
             ++st.duplicate;
             put_row(errs, p.seq, csv_field(p.id) + ",duplicate," + csv_field(where_from) + ',' +
@@ -771,7 +777,7 @@ screen_counts run_screen(const screen_options& opt) {
                    : w.op == ">=" ? v >= w.a : (v >= w.a && v <= w.b);
                 if (!ok) {
                     ++st.filtered;
-                    screen_state::mark(st.filtered_by, "where " + w.property + " " + w.op, static_cast<std::uint32_t>(p.seq));
+                    ++st.filtered_by["where " + w.property + " " + w.op];
                 }
             }
             if (ok) {
@@ -957,16 +963,10 @@ screen_counts merge_screen_parts(const std::vector<std::string>& parts, const st
         const screen_state& s = *ps[k];
         m.inputs += s.inputs, m.scored += s.scored, m.filtered += s.filtered, m.duplicate += s.duplicate;
         m.failed += s.failed, m.non_structure_blocks += s.non_structure_blocks, m.warned += s.warned;
-        for (const auto& [key, b] : s.filtered_by) {
-            auto& t = m.filtered_by[key];
-            if (!t) t = roaring_bitmap_create();
-            roaring_bitmap_or_inplace(t, b);
-        }
-        for (const auto& [z, b] : s.element_index) {
-            auto& t = m.element_index[z];
-            if (!t) t = roaring_bitmap_create();
-            roaring_bitmap_or_inplace(t, b);
-        }
+        // The parts' stream positions are disjoint (checked above: one part per
+        // shard index), so the whole run's counts are the sums.
+        for (const auto& [key, c] : s.filtered_by) m.filtered_by[key] += c;
+        for (const auto& [z, c] : s.element_index) m.element_index[z] += c;
         roaring_bitmap_or_inplace(m.processed, s.processed);
         heap.insert(heap.end(), s.top.begin(), s.top.end());
         for (std::size_t i = 0; i < s.lab_seq.size(); ++i) lab.push_back({s.lab_seq[i], k, i});

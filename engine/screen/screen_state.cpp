@@ -45,23 +45,10 @@ void fsync_path(const std::filesystem::path& p, int flags) {
 
 namespace {
 
-// A bitmap as one hexadecimal JSON string (CRoaring's portable format):
-// a JSON array of byte values would cost one JSON node per byte, and the
-// checkpoint of a long screen holds megabytes of bitmaps.
-std::string to_hex(const roaring_bitmap_t* b) {
-    std::string raw(roaring_bitmap_portable_size_in_bytes(b), '\0');
-    roaring_bitmap_portable_serialize(b, raw.data());
-    static const char digits[] = "0123456789abcdef";
-    std::string out(2 * raw.size(), '0');
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        const auto c = static_cast<unsigned char>(raw[i]);
-        out[2 * i] = digits[c >> 4];
-        out[2 * i + 1] = digits[c & 15];
-    }
-    return out;
-}
-
-roaring_bitmap_t* from_hex(const nlohmann::json& v) {
+// Checkpoints written before the filter and element counts replaced bitmaps
+// hold each as a hexadecimal string of CRoaring's portable format; resuming
+// from one reads the bitmap's cardinality.
+std::uint64_t cardinality_from_hex(const nlohmann::json& v) {
     if (!v.is_string()) throw error("corrupt bitmap");
     const std::string& h = v.get_ref<const std::string&>();
     if (h.size() % 2) throw error("corrupt bitmap");
@@ -74,13 +61,13 @@ roaring_bitmap_t* from_hex(const nlohmann::json& v) {
     for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<char>(nib(h[2 * i]) * 16 + nib(h[2 * i + 1]));
     roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(raw.data(), raw.size());
     if (!b) throw error("corrupt bitmap");
-    return b;
+    const std::uint64_t n = roaring_bitmap_get_cardinality(b);
+    roaring_bitmap_free(b);
+    return n;
 }
 
-template <class K>
-void free_all(std::map<K, roaring_bitmap_t*>& m) {
-    for (auto& [k, b] : m) roaring_bitmap_free(b);
-    m.clear();
+std::uint64_t count_from_json(const nlohmann::json& v) {
+    return v.is_string() ? cardinality_from_hex(v) : v.get<std::uint64_t>();
 }
 
 }  // namespace
@@ -88,16 +75,14 @@ void free_all(std::map<K, roaring_bitmap_t*>& m) {
 screen_state::screen_state() : processed(roaring_bitmap_create()) {}
 screen_state::~screen_state() {
     roaring_bitmap_free(processed);
-    free_all(filtered_by);
-    free_all(element_index);
 }
 
 void screen_state::save(const std::filesystem::path& file) const {
     nlohmann::json j;
     j["fingerprint"] = fingerprint;
     j["counts"] = {inputs, scored, filtered, duplicate, failed, non_structure_blocks, warned};
-    for (const auto& [k, b] : filtered_by) j["filtered_by"][k] = to_hex(b);
-    for (const auto& [z, b] : element_index) j["element_index"][std::to_string(z)] = to_hex(b);
+    for (const auto& [k, n] : filtered_by) j["filtered_by"][k] = n;
+    for (const auto& [z, n] : element_index) j["element_index"][std::to_string(z)] = n;
     auto& t = j["top"] = nlohmann::json::array();
     for (const auto& e : top)
         t.push_back({e.seq, e.id, e.source, e.index, e.score, e.values, e.stds, e.formula, e.natoms, e.warnings, e.descriptors});
@@ -120,6 +105,11 @@ void screen_state::save(const std::filesystem::path& file) const {
     j["timings"] = timings;
     j["audit"] = {audit_seq, audit_approx, audit_exact};
     const std::string js = j.dump();
+    // Runs of consecutive positions (a whole run's stream, a resumed range)
+    // become run containers: a few bytes instead of 8 KiB per 65,536
+    // positions, in memory as in the file. Only the representation changes.
+    roaring_bitmap_run_optimize(processed);
+    roaring_bitmap_shrink_to_fit(processed);
     std::string bm(roaring_bitmap_portable_size_in_bytes(processed), '\0');
     roaring_bitmap_portable_serialize(processed, bm.data());
     std::string out(magic, 8);
@@ -158,13 +148,12 @@ void screen_state::load(const std::filesystem::path& file) {
         inputs = c[0], scored = c[1], filtered = c[2], duplicate = c[3], failed = c[4];
         non_structure_blocks = c.size() > 5 ? c[5].get<std::uint64_t>() : 0;
         warned = c.size() > 6 ? c[6].get<std::uint64_t>() : 0;
-        free_all(filtered_by);
-        free_all(element_index);
+        filtered_by.clear();
+        element_index.clear();
         if (j.contains("filtered_by"))
-            for (const auto& [k, v] : j["filtered_by"].items()) filtered_by[k] = from_hex(v);
+            for (const auto& [k, v] : j["filtered_by"].items()) filtered_by[k] = count_from_json(v);
         if (j.contains("element_index"))
-            for (const auto& [k, v] : j["element_index"].items())
-                element_index[std::stoi(k)] = from_hex(v);
+            for (const auto& [k, v] : j["element_index"].items()) element_index[std::stoi(k)] = count_from_json(v);
         top.clear();
         for (const auto& e : j.at("top")) {
             top.push_back({e[0], e[1], e[2], e[3], e[4], e[5].get<std::vector<double>>(), e[6].get<std::vector<double>>(),

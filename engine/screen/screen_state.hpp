@@ -5,10 +5,11 @@
 //   8  u64 json_size      J
 //   8  u64 bitmap_size    B
 //   8  u64 FNV-1a 64 checksum of the J + B bytes that follow
-//   J  JSON: options fingerprint, counters, top-K entries, labelled pairs,
-//      de-duplication keys, byte sizes of the CSV outputs, and the filter and
-//      element-index bitmaps (CRoaring portable serializations as byte arrays)
-//   B  CRoaring portable serialization of the processed-input bitmap (stream positions)
+//   J  JSON: options fingerprint, counters (among them the per-filter and
+//      per-element counts), top-K entries, labelled pairs, de-duplication
+//      keys, byte sizes of the CSV outputs
+//   B  CRoaring portable serialization of the processed-input bitmap (stream
+//      positions), run-optimized: a contiguous stream is a few runs
 #pragma once
 #include <roaring/roaring.h>
 
@@ -38,11 +39,14 @@ struct screen_state {
     std::uint64_t inputs = 0, scored = 0, filtered = 0, duplicate = 0, failed = 0;
     std::uint64_t non_structure_blocks = 0;  // CIF blocks without atom sites: not inputs
     std::uint64_t warned = 0;                // predicted candidates that carry warnings
-    // CRoaring bitmaps over stream positions (owned): the candidates each
-    // filter removed, and the element index (atomic number -> candidates
-    // containing it, over every parsed candidate).
-    std::map<std::string, roaring_bitmap_t*> filtered_by;
-    std::map<int, roaring_bitmap_t*> element_index;
+    // How many candidates each filter removed, and how many parsed candidates
+    // contain each element (atomic number -> count). Counts, not bitmaps of
+    // stream positions: only the numbers are ever reported, and per-element
+    // bitmaps grew by about 7 bytes per candidate in memory and several times
+    // that in each checkpoint's serialization. Parts of a sharded run cover
+    // disjoint stream positions, so merging sums the counts.
+    std::map<std::string, std::uint64_t> filtered_by;
+    std::map<int, std::uint64_t> element_index;
     std::vector<screen_entry> top;                  // unordered heap contents
     std::vector<double> lab_pred, lab_true;         // labelled, scored candidates in input order
     std::vector<double> lab_score;                  // ranking score of those
@@ -71,14 +75,6 @@ struct screen_state {
     ~screen_state();
     screen_state(const screen_state&) = delete;
     screen_state& operator=(const screen_state&) = delete;
-
-    // Adds stream position seq to bitmap `key` of a map, creating it.
-    template <class K>
-    static void mark(std::map<K, roaring_bitmap_t*>& m, const K& key, std::uint32_t seq) {
-        auto& b = m[key];
-        if (!b) b = roaring_bitmap_create();
-        roaring_bitmap_add(b, seq);
-    }
 
     // Atomic: temporary file, fsync, rename, fsync of the folder.
     void save(const std::filesystem::path& file) const;

@@ -53,6 +53,11 @@ public:
     // memory small (M3GNet holds ~2,000 triplets per atom); 0: no bound of
     // its own. Results do not depend on it (batch invariance).
     virtual std::size_t max_batch_atoms() const { return 0; }
+    // The same for three-body triplets per batch (0: no bound). Dense cells
+    // have several times the usual triplets per atom, and a worker's scratch
+    // keeps the size of the largest batch it has run, so an atom bound alone
+    // lets memory creep up with every denser batch a long stream brings.
+    virtual std::size_t max_batch_triplets() const { return 0; }
 };
 
 // Sets o.device and o.device_index from "cpu", "cuda" or "cuda:N" (empty:

@@ -3,7 +3,9 @@
 #pragma once
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "xtalsieve/input.hpp"
 
@@ -13,5 +15,10 @@ namespace xtalsieve {
 // record ids of later passes get a "#<pass>" suffix so that they stay unique.
 std::unique_ptr<record_reader> open_repeated(const std::filesystem::path& path, std::size_t total,
                                              const input_options& opt = {});
+
+// The same over any source that `open` starts afresh (a generator): `what`
+// names it in the error for a source without records.
+std::unique_ptr<record_reader> open_repeated(std::function<std::unique_ptr<record_reader>()> open, std::size_t total,
+                                             std::string what);
 
 }  // namespace xtalsieve

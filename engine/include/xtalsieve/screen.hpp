@@ -50,7 +50,7 @@ struct screen_options {
     double checkpoint_seconds = 5;
     std::string command_line;                  // recorded in summary.json
     std::size_t max_records = 0;               // stop after this many input records (0: all)
-    std::size_t repeat_to = 0;                 // benchmarks: replay the input up to this many records
+    std::size_t repeat_to = 0;                 // benchmarks: replay the input or generator up to this many records
     bool approximate = false;                  // rank with the tabulated bond filter (precision::table)
     double audit_exact = 0;                    // with approximate: fraction re-scored exactly
     // Stability (engine/screen/hull.hpp): energy above the lower convex hull of

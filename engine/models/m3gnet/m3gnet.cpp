@@ -164,6 +164,9 @@ public:
     // Triplet scratch is ~100 bytes x ~2,000 triplets per atom at 5 Å: 256
     // atoms keep a worker's buffers near 50 MB.
     std::size_t max_batch_atoms() const override { return 256; }
+    // Small generated perovskites (a near 3.5 Å) have ~5,000 triplets per
+    // atom: without this bound a batch of them needs 2.5 times that scratch.
+    std::size_t max_batch_triplets() const override { return 256 * 2000; }
     graph_options graph() const override {
         graph_options g;
         g.layout = graph_layout::edges;
