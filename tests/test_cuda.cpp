@@ -55,19 +55,6 @@ model_weights official(const char* name) {
     return cgcnn_weights(xs_test::pretrained_dir() / (std::string(name) + ".pth.tar"));
 }
 
-std::vector<crystal_graph> sample_graphs() {
-    std::vector<crystal_graph> out;
-    std::vector<std::filesystem::path> files;
-    for (const auto& e : std::filesystem::directory_iterator(xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression"))
-        if (e.path().extension() == ".cif") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-        structure s = read_cif(xs_test::slurp(f), f.stem().string());
-        sort_by_electronegativity(s);
-        out.push_back(build_graph(s, graph_options{}));
-    }
-    return out;
-}
 
 std::vector<double> run(model& m, const graph_batch& b) {
     std::vector<double> out(b.n_structures());
@@ -152,7 +139,7 @@ TEST(DeviceOption, MatglFamiliesOnCudaSayTheyHaveNoCudaImplementation) {
 
 TEST(CudaCgcnn, MatchesTheCpuBackend) {
     XS_NEED_GPU();
-    const auto graphs = sample_graphs();
+    const auto graphs = xs_test::cgcnn_sample_graphs();
     graph_batch b;
     for (const auto& g : graphs) b.append(g);
     for (const std::filesystem::path& path :
@@ -172,7 +159,7 @@ TEST(CudaCgcnn, MatchesTheCpuBackend) {
 
 TEST(CudaCgcnn, BatchInvariantAndGraphReplaysAreIdentical) {
     XS_NEED_GPU();
-    const auto graphs = sample_graphs();
+    const auto graphs = xs_test::cgcnn_sample_graphs();
     auto m = make_model(official("formation-energy-per-atom"), on_cuda());
     graph_batch all;
     for (const auto& g : graphs) all.append(g);

@@ -72,22 +72,6 @@ std::vector<double> device_math_forward(const cgcnn::params& p, const graph_batc
     return out;
 }
 
-// The ten CGCNN sample CIFs as graphs in the CGCNN recipe (sites sorted by
-// electronegativity, as the predictor feeds CGCNN).
-std::vector<crystal_graph> sample_graphs() {
-    std::vector<crystal_graph> out;
-    const auto dir = xs_test::shared_dir() / "data" / "cgcnn" / "sample-regression";
-    std::vector<std::filesystem::path> files;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.path().extension() == ".cif") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-        structure s = read_cif(xs_test::slurp(f), f.stem().string());
-        sort_by_electronegativity(s);
-        out.push_back(build_graph(s, graph_options{}));
-    }
-    return out;
-}
 
 struct checkpoint {
     const char* what;
@@ -199,7 +183,7 @@ TEST(DeviceMath, ConvElementIsTheCpuConv) {
     const cgcnn::params p = load_params(checkpoints()[0].path);
     const gpu::cgcnn_layout L = gpu::make_cgcnn_layout(p);
     graph_batch b;
-    for (const auto& g : sample_graphs()) b.append(g);
+    for (const auto& g : xs_test::cgcnn_sample_graphs()) b.append(g);
     const int A = p.A, M = b.max_neighbors;
     const auto N = static_cast<std::int64_t>(b.n_atoms());
     // Realistic inputs: the first layer's pq and v of the sample batch.
@@ -229,7 +213,7 @@ TEST(DeviceMath, ConvElementIsTheCpuConv) {
 }
 
 TEST(DeviceMath, CgcnnForwardMatchesTheCpuBackend) {
-    const auto graphs = sample_graphs();
+    const auto graphs = xs_test::cgcnn_sample_graphs();
     ASSERT_EQ(graphs.size(), 10u);
     graph_batch b;
     for (const auto& g : graphs) b.append(g);
@@ -251,7 +235,7 @@ TEST(DeviceMath, CgcnnForwardMatchesTheCpuBackend) {
 }
 
 TEST(DeviceMath, CgcnnForwardIsBatchInvariant) {
-    const auto graphs = sample_graphs();
+    const auto graphs = xs_test::cgcnn_sample_graphs();
     const cgcnn::params p = load_params(checkpoints()[0].path);
     graph_batch all;
     for (const auto& g : graphs) all.append(g);
@@ -270,7 +254,7 @@ TEST(DeviceMath, CgcnnForwardIsBatchInvariant) {
 // chunk_staging.hpp, cgcnn_cuda.cpp's run_chunked): every chunk, unpacked as
 // the kernels read it, gives its structures' answers bit for bit.
 TEST(DeviceMath, ChunkedStagingGivesTheWholeBatchsAnswers) {
-    const auto graphs = sample_graphs();
+    const auto graphs = xs_test::cgcnn_sample_graphs();
     const cgcnn::params p = load_params(checkpoints()[0].path);
     graph_batch all;
     for (int r = 0; r < 5; ++r)

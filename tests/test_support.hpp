@@ -2,6 +2,7 @@
 #pragma once
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,8 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "xtalsieve/cif.hpp"
 #include "xtalsieve/csv.hpp"
 #include "xtalsieve/error.hpp"
+#include "xtalsieve/graph.hpp"
+#include "xtalsieve/structure.hpp"
 
 namespace xs_test {
 
@@ -82,6 +86,22 @@ inline const std::vector<std::string>& official_names() {
 inline int run(const std::string& cmd) {
     const int rc = std::system(cmd.c_str());
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// The ten CGCNN sample CIFs as graphs in the CGCNN recipe (sites sorted by
+// electronegativity, as the predictor feeds CGCNN), in file-name order.
+inline std::vector<xtalsieve::crystal_graph> cgcnn_sample_graphs() {
+    std::vector<xtalsieve::crystal_graph> out;
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(shared_dir() / "data" / "cgcnn" / "sample-regression"))
+        if (e.path().extension() == ".cif") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+        xtalsieve::structure s = xtalsieve::read_cif(slurp(f), f.stem().string());
+        xtalsieve::sort_by_electronegativity(s);
+        out.push_back(xtalsieve::build_graph(s, xtalsieve::graph_options{}));
+    }
+    return out;
 }
 
 }  // namespace xs_test
