@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "engine/cli/commands.hpp"
+#include "xtalsieve/error.hpp"
 
 namespace xtalsieve::cli {
 
@@ -126,23 +127,12 @@ void add_isa(CLI::App& sub, std::string& isa) {
 }
 
 void parse_device(const std::string& s, model_options& m) {
-    if (s.empty() || s == "cpu") {
-        m.device = device_kind::cpu;
-        return;
+    // The library's parser (set_device); on the command line a bad value is a usage error.
+    try {
+        set_device(m, s);
+    } catch (const error&) {
+        throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
     }
-    if (s.rfind("cuda", 0) == 0) {
-        m.device = device_kind::cuda;
-        if (s.size() > 4) {
-            if (s[4] != ':') throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
-            try {
-                m.device_index = std::stoi(s.substr(5));
-            } catch (...) {
-                throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
-            }
-        }
-        return;
-    }
-    throw usage_error("--device expects cpu or cuda[:N], got '" + s + "'");
 }
 
 precision parse_precision(const std::string& s) {

@@ -137,9 +137,6 @@ const nlohmann::ordered_json& nan_json_null() {
 }
 nlohmann::ordered_json nan_null(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nan_json_null(); }
 
-// Writes top.csv, summary.json and report.html from the accumulated state of a
-// whole run (one process, or merged parts). `ctx` is the run's context (see
-// run_screen), `heap` the top-K sorted best first.
 // summary.json's "audit_exact": the approximate ranking's deviation and
 // recall@k against the exact values of the audited candidates (stream order).
 nlohmann::ordered_json audit_summary(double fraction, const std::vector<double>& a, const std::vector<double>& e,
@@ -157,6 +154,9 @@ nlohmann::ordered_json audit_summary(double fraction, const std::vector<double>&
     return au;
 }
 
+// Writes top.csv, summary.json and report.html from the accumulated state of a
+// whole run (one process, or merged parts). `ctx` is the run's context (see
+// run_screen), `heap` the top-K sorted best first.
 void write_outputs(const fs::path& dir, const nlohmann::json& ctx, const screen_state& st,
                    const std::vector<screen_entry>& heap, const nlohmann::ordered_json& audit,
                    const nlohmann::ordered_json& timings, bool interim = false) {
