@@ -84,11 +84,15 @@ TEST(ScreenState, BitmapCheckpointsOfEarlierVersionsResumeAsCounts) {
     std::string bm(roaring_bitmap_portable_size_in_bytes(p), '\0');
     roaring_bitmap_portable_serialize(p, bm.data());
     roaring_bitmap_free(p);
-    std::string file("XSSCRN1", 8);
-    put64(file, js.size());
-    put64(file, bm.size());
-    put64(file, fnv1a(bm, fnv1a(js)));
-    xs_test::write_file(d / "checkpoint.bin", file + js + bm);
+    // A checkpoint file: magic, sizes, checksum, JSON, bitmap (screen_state.hpp).
+    const auto write_checkpoint = [&](const fs::path& f, const std::string& json) {
+        std::string out("XSSCRN1", 8);
+        put64(out, json.size());
+        put64(out, bm.size());
+        put64(out, fnv1a(bm, fnv1a(json)));
+        xs_test::write_file(f, out + json + bm);
+    };
+    write_checkpoint(d / "checkpoint.bin", js);
 
     xtalsieve::screen_state s;
     s.load(d / "checkpoint.bin");
@@ -100,12 +104,7 @@ TEST(ScreenState, BitmapCheckpointsOfEarlierVersionsResumeAsCounts) {
     EXPECT_EQ(roaring_bitmap_get_cardinality(s.processed), 5u);
     // A corrupt bitmap string is still refused.
     j["element_index"]["8"] = "zz";
-    const std::string bad = j.dump();
-    std::string f2("XSSCRN1", 8);
-    put64(f2, bad.size());
-    put64(f2, bm.size());
-    put64(f2, fnv1a(bm, fnv1a(bad)));
-    xs_test::write_file(d / "bad.bin", f2 + bad + bm);
+    write_checkpoint(d / "bad.bin", j.dump());
     xtalsieve::screen_state t;
     EXPECT_THROW(t.load(d / "bad.bin"), xtalsieve::error);
     fs::remove_all(d);
