@@ -160,7 +160,6 @@ TEST(Shards, GeneratorShardsAndSlurmArrayEnvironment) {
     expect_same_outputs(d / "single" / "res", d / "w" / "res");
     // Bad shard specifications are usage errors.
     EXPECT_EQ(run_in(d / "bad", args + " --shard 4/4"), 2);
-    EXPECT_EQ(run_in(d / "bad", args + " --shard 1/4 --dedup"), 1);
     fs::remove_all(d);
 }
 
@@ -178,6 +177,54 @@ TEST(Shards, AuditExactShardsMergedEqualTheSingleRun) {
             << log_of(d / ("s" + std::to_string(i)));
     ASSERT_TRUE(ok(run_in(d / "m", cli() + " merge" + parts_of(d, 3)))) << log_of(d / "m");
     expect_same_outputs(d / "single" / "res", d / "m" / "res");
+    fs::remove_all(d);
+}
+
+TEST(Shards, DedupShardsMergedEqualTheSingleRun) {
+    const fs::path d = scratch("shards-dedup");
+    // perov_5's validation set twice (two files of one folder): every crystal
+    // has a duplicate, most of them in another shard by stream position, and
+    // the set has 7 symmetry duplicates of its own. The parts own what they
+    // score by the duplicates' key, so each set of copies meets in one part.
+    fs::create_directories(d / "in");
+    fs::copy_file(perov(), d / "in" / "a.csv");
+    fs::copy_file(perov(), d / "in" / "b.csv");
+    std::string args = perov_args() + " --dedup";
+    args.replace(args.find("--input " + perov()), 8 + perov().size(), "--input " + (d / "in").string());
+    ASSERT_TRUE(ok(run_in(d / "single", cli() + args))) << log_of(d / "single");
+    const auto s = nlohmann::json::parse(xs_test::slurp(d / "single" / "res" / "summary.json"));
+    EXPECT_GT(s["counts"]["duplicate"].get<int>(), 3500);
+    EXPECT_GT(s["counts"]["failed"].get<int>(), 0);
+    EXPECT_GT(s["counts"]["filtered"].get<int>(), 0);
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(ok(run_in(d / ("s" + std::to_string(i)), cli() + args + " --shard " + std::to_string(i) + "/3")))
+            << log_of(d / ("s" + std::to_string(i)));
+    // Each part scored a third of the crystals, give or take the hash.
+    for (int i = 0; i < 3; ++i) {
+        const std::string log = log_of(d / ("s" + std::to_string(i)));
+        const auto at = log.find(" scored + ");
+        ASSERT_NE(at, std::string::npos) << log;
+        const auto from = log.rfind("= ", at);
+        ASSERT_NE(from, std::string::npos) << log;
+        EXPECT_GT(std::stoi(log.substr(from + 2, at - from - 2)), s["counts"]["scored"].get<int>() / 4) << log;
+    }
+    ASSERT_TRUE(ok(run_in(d / "m", cli() + " merge" + parts_of(d, 3)))) << log_of(d / "m");
+    expect_same_outputs(d / "single" / "res", d / "m" / "res");
+    // A part resumed after it finished: the records it owns are skipped as
+    // processed, the others are disowned again; the merge is unchanged.
+    ASSERT_TRUE(ok(run_in(d / "s1", cli() + args + " --shard 1/3 --resume"))) << log_of(d / "s1");
+    ASSERT_TRUE(ok(run_in(d / "m2", cli() + " merge" + parts_of(d, 3)))) << log_of(d / "m2");
+    expect_same_outputs(d / "single" / "res", d / "m2" / "res");
+    // A part of a run with another --symprec is another run.
+    ASSERT_TRUE(ok(run_in(d / "o", cli() + args + " --symprec 0.01 --shard 1/3"))) << log_of(d / "o");
+    EXPECT_EQ(run_in(d / "m3", cli() + " merge " + (d / "s0" / "res").string() + " " + (d / "o" / "res").string() + " " +
+                                   (d / "s2" / "res").string()),
+              1);
+    EXPECT_NE(log_of(d / "m3").find("different runs"), std::string::npos) << log_of(d / "m3");
+    if (mpi_available()) {
+        ASSERT_TRUE(ok(run_in(d / "np2", mpirun(2) + cli() + args))) << log_of(d / "np2");
+        expect_same_outputs(d / "single" / "res", d / "np2" / "res");
+    }
     fs::remove_all(d);
 }
 

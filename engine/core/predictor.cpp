@@ -159,6 +159,24 @@ struct predictor::impl {
         it.out.index = it.rec.index;
         it.out.line = it.rec.line;
         if (it.out.skipped) return;
+        bool owned = false;  // predict_options::own has claimed the record by its key
+        prepare_parsed(it, owned);
+        // A record that failed or was filtered before its key counted belongs
+        // to the part its stream position names.
+        if (opt.own && !owned && !it.out.skipped && !opt.own(it.out.seq, nullptr)) disown(it);
+    }
+
+    static void disown(item& it) {
+        prediction keep;
+        keep.seq = it.out.seq, keep.id = std::move(it.out.id), keep.source = std::move(it.out.source);
+        keep.index = it.out.index, keep.line = it.out.line, keep.skipped = true;
+        it.out = std::move(keep);
+        for (auto& g : it.graphs) g = crystal_graph{};
+        it.rec.text.clear();
+        it.rec.text.shrink_to_fit();
+    }
+
+    void prepare_parsed(item& it, bool& owned) {
         it.out.warnings = std::move(it.rec.warnings);
         it.out.descriptors = std::move(it.rec.descriptors);
         if (it.rec.non_structure) {
@@ -190,6 +208,13 @@ struct predictor::impl {
             if (opt.prefilter) {
                 it.out.filtered = opt.prefilter(s);
                 if (!it.out.filtered.empty()) return;
+            }
+            if (opt.own) {
+                owned = true;
+                if (!opt.own(it.out.seq, &it.out.key)) {
+                    disown(it);
+                    return;
+                }
             }
             build_graphs(s, it.graphs, any_file_order);
             for (const crystal_graph& g : it.graphs)

@@ -412,9 +412,6 @@ screen_counts run_screen(const screen_options& opt) {
     if (opt.shard_count > 1 && opt.shard_index >= opt.shard_count)
         throw error("--shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) +
                     ": the index must be below the count");
-    if (part && opt.dedup)
-        throw error("--dedup cannot be sharded yet: the first of a set of duplicates is only known over the whole "
-                    "stream (run it in one process)");
     screen_state st;
     st.shard_index = part ? opt.shard_index : 0;
     st.shard_count = part ? opt.shard_count : 0;
@@ -432,6 +429,9 @@ screen_counts run_screen(const screen_options& opt) {
         for (const auto& c : checksums) fp += "|" + c;
         for (const auto& w : opt.where) fp += "|" + w.property + w.op + fmt(w.a) + fmt(w.b);
         for (const auto& e : opt.element_filters) fp += "|" + e;
+        // The symmetry options decide filters, duplicates and (sharded --dedup) ownership.
+        fp += "|symprec " + fmt(opt.symprec) + "|spacegroups";
+        for (const int sg : opt.spacegroups) fp += " " + std::to_string(sg);
         fp += "|" + opt.input_opt.format + "|" + opt.input_opt.select + "|" + opt.input_opt.disorder + "|" +
               std::to_string(opt.input_opt.max_record_bytes) + "|" + fmt(opt.max_images_per_atom);
         for (const auto& sp : opt.input_opt.species) fp += "|" + sp;
@@ -466,10 +466,24 @@ screen_counts run_screen(const screen_options& opt) {
                         std::to_string(st.shard_count) + "; cannot resume it as another shard");
         st.complete = false;
     }
+    // With --dedup a part cannot own records by position: the first of a set
+    // of duplicates is the first over the whole stream. So every part reads and
+    // parses every record and computes its key; a record that gets that far
+    // belongs to the part its key names (FNV-1a, the same on every machine), so
+    // all copies of a crystal meet in one part, in stream order. Records that
+    // fail or are filtered before their key counts belong by position.
+    const bool by_key = part && opt.dedup;
     po.skip = [&](std::size_t seq) {
-        if (part && seq % opt.shard_count != opt.shard_index) return true;  // another part's record: not parsed
+        if (part && !by_key && seq % opt.shard_count != opt.shard_index) return true;  // another part's: not parsed
         return opt.resume && roaring_bitmap_contains(st.processed, static_cast<std::uint32_t>(seq));
     };
+    if (by_key)
+        po.own = [&](std::size_t seq, const std::string* key) {
+            if (!key) return seq % opt.shard_count == opt.shard_index;
+            std::uint64_t h = 0xcbf29ce484222325ull;
+            for (const unsigned char c : *key) h = (h ^ c) * 0x100000001b3ull;
+            return h % opt.shard_count == opt.shard_index;
+        };
     predictor pred(std::move(weights), po);
     {
         // Models to output columns: a model with several outputs (the MatGL

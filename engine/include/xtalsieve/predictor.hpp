@@ -32,6 +32,12 @@ struct predict_options {
     // Optional: records whose stream position returns true are skipped
     // without parsing (resuming a run); called in input order.
     std::function<bool(std::size_t seq)> skip;
+    // Optional (a sharded run with de-duplication): called on worker threads
+    // once a record's fate is known from its structure alone, with its key
+    // (`key` set, the record parsed and not filtered) or with nullptr (failed
+    // or filtered before that). false: another part owns the record, which
+    // is then reported as skipped. Must be a pure function of (seq, key).
+    std::function<bool(std::size_t seq, const std::string* key)> own;
 };
 
 // The outcome for one input record.
@@ -48,7 +54,7 @@ struct prediction {
     std::string filtered;         // non-empty: the prefilter's reason (no inference ran)
     std::string key;              // de-duplication key, when predict_options::key is set
     std::vector<int> elements;    // distinct atomic numbers, ascending (parsed records)
-    bool skipped = false;         // predict_options::skip said so: nothing else is set
+    bool skipped = false;         // predict_options::skip or own said so: nothing else is meaningful
     bool non_structure = false;   // a CIF block without atom sites: no prediction, not a failure
     std::vector<std::string> warnings;  // why the result may be suspect (it is still the model's)
     std::vector<double> descriptors;    // record::descriptors, passed through

@@ -65,6 +65,10 @@ struct screen_options {
     // stream position seq (0-based, over every record of the input or
     // generator, in the single run's order) has seq % shard_count ==
     // shard_index are parsed and predicted; the others are read and skipped.
+    // With dedup, every part parses every record and computes its symmetry
+    // key: a record that fails or is filtered before the key belongs to the
+    // part of its position, one that gets a key to the part FNV-1a(key) %
+    // shard_count names, so that all copies of a crystal meet in one part.
     // out_dir then receives a part (checkpoint.bin, all.rows, errors.rows),
     // and merge_screen_parts writes the outputs. shard_count 0 or 1: the whole run.
     std::uint32_t shard_index = 0, shard_count = 0;
