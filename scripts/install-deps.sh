@@ -5,7 +5,7 @@ set -eu
 PKGS="cmake make g++ pkg-config ca-certificates \
  libhwy-dev libcli11-dev libtbb-dev libeigen3-dev libsymspg-dev libroaring-dev \
  nlohmann-json3-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev \
- libgtest-dev libbenchmark-dev libqhull-dev libopenmpi-dev openmpi-bin \
+ libgtest-dev libbenchmark-dev libdnnl-dev libqhull-dev libopenmpi-dev openmpi-bin \
  pybind11-dev python3-dev python3-numpy python3-pytest python3-ase python3-pymatgen \
  python3-scipy python3-sklearn python3-pil chromium fonts-dejavu-core"
 missing=""
