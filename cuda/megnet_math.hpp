@@ -12,8 +12,9 @@
 // depend on what shares its batch or chunk.
 //
 // Rounding: dense layers are dense_element (dense_math.hpp), the CPU gemm's
-// FMA order. The segment means and Set2Set's attention are the CPU backend's
-// scalar loops written out with the same operations in the same order (no
+// FMA order. The segment means and Set2Set (its LSTM's matrix-vector
+// products, the attention) are the CPU backend's scalar loops written out
+// with the same operations in the same order (no
 // fused multiply-add: device code is built with --fmad=false, host code with
 // -ffp-contract=off), so they differ from the CPU only through their inputs
 // and the libraries' exp / tanh.
@@ -123,6 +124,17 @@ struct range_mean_map {
     }
 };
 
+// Element c of x[r] W^T + b as cpu::set2set's matvec computes it: the bias,
+// then the products added one at a time in input order, unfused (not
+// dense_element's FMAs: Set2Set on the CPU is scalar code, and its rounding
+// is what this reproduces).
+XS_HD inline float matvec_element(const dense_view& d, int64_t r, int c) {
+    float z = d.bias ? d.bias[c] : 0.0f;
+    const float* x = d.x + r * d.ldx;
+    for (int k = 0; k < d.k; ++k) z += x[k] * d.wt[static_cast<int64_t>(k) * d.n + c];
+    return z;
+}
+
 // One step of one layer of Set2Set's LSTM (PyTorch's gates i, f, g, o),
 // element (s, d): returns the new h[s, d] and updates the cell c[s, d] in
 // place (only this element reads or writes it). h_prev is read by every d of
@@ -133,10 +145,10 @@ struct lstm_map {
     float* c;            // [S, D]
     int D;
     XS_HD float operator()(int64_t s, int d) const {
-        const float zi = dense_element(ih, s, d) + dense_element(hh, s, d);
-        const float zf = dense_element(ih, s, D + d) + dense_element(hh, s, D + d);
-        const float zg = dense_element(ih, s, 2 * D + d) + dense_element(hh, s, 2 * D + d);
-        const float zo = dense_element(ih, s, 3 * D + d) + dense_element(hh, s, 3 * D + d);
+        const float zi = matvec_element(ih, s, d) + matvec_element(hh, s, d);
+        const float zf = matvec_element(ih, s, D + d) + matvec_element(hh, s, D + d);
+        const float zg = matvec_element(ih, s, 2 * D + d) + matvec_element(hh, s, 2 * D + d);
+        const float zo = matvec_element(ih, s, 3 * D + d) + matvec_element(hh, s, 3 * D + d);
         const float ig = sigmoid(zi), fg = sigmoid(zf), gg = tanhf(zg), og = sigmoid(zo);
         float& cell = c[s * D + d];
         cell = fg * cell + ig * gg;
