@@ -14,14 +14,21 @@
 // once, at the end. Chunks change which launch computes a structure, never
 // its arithmetic (one thread per element, fixed order).
 //
-// No CUDA Graphs yet (CGCNN has them): a small MEGNet batch is a few hundred
-// launches, so latency-bound batches would gain from capturing them.
+// CUDA Graphs, as cgcnn_cuda.cpp: a small batch (at most graph_max_edges
+// edges) is a few hundred launches of microseconds each, so its whole
+// sequence (copy up, kernels, copy down) is captured once per shape (atoms,
+// edges, structures), the second time that shape comes, and replayed from
+// then on: one launch. The graph records buffer addresses, so every cached
+// graph is dropped when a buffer moves.
 #include "cuda/megnet_cuda.hpp"
 
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -39,6 +46,10 @@ namespace xtalsieve::gpu {
 namespace {
 
 constexpr std::int64_t chunk_edges = 32768;
+// Batches of at most this many edges (one chunk) are captured as CUDA Graphs.
+constexpr std::int64_t graph_max_edges = 8192;
+constexpr std::size_t graph_cache_max = 32;
+static_assert(graph_max_edges <= chunk_edges, "a captured batch is one chunk");
 
 // megnet_forward's executor on the device: one kernel per map, on a stream.
 struct stream_executor {
@@ -73,6 +84,7 @@ public:
         XS_CUDA_ASSERT(cudaSetDevice(device_));
         if (stream_) XS_CUDA_ASSERT(cudaStreamSynchronize(stream_));
         if (copy_stream_) XS_CUDA_ASSERT(cudaStreamSynchronize(copy_stream_));
+        drop_graphs();
         for (slot& sl : slots_)
             if (sl.consumed) XS_CUDA_ASSERT(cudaEventDestroy(sl.consumed));
         if (copied_) XS_CUDA_ASSERT(cudaEventDestroy(copied_));
@@ -104,30 +116,16 @@ public:
             max_e = std::max(max_e, b.edge_offsets[s1] - b.edge_offsets[s0]);
             max_s = std::max(max_s, s1 - s0);
         }
-        scratch_.reserve(megnet_scratch_floats(p, max_n, max_e, max_s));
-        megnet_scratch t{};
-        megnet_scratch_floats(p, max_n, max_e, max_s, &t, scratch_.data());
-        y_.reserve(static_cast<std::size_t>(S * no));
-        y_host_.reserve(static_cast<std::size_t>(S * no));
-        stream_executor ex{stream_};
-        for (std::size_t c = 0; c < chunks.size(); ++c) {
-            const auto [s0, s1] = chunks[c];
-            slot& sl = slots_[c % 2];
-            // The chunk staged here two chunks ago must be computed before
-            // its buffers are rewritten (or moved).
-            if (c >= 2) XS_CUDA_CHECK(cudaEventSynchronize(sl.consumed));
-            const megnet_staging L = megnet_staging_for(b, s0, s1);
-            sl.host.reserve(L.bytes);
-            sl.dev.reserve(L.bytes);
-            pack_megnet_chunk(p, b, s0, L, sl.host.data());
-            XS_CUDA_CHECK(cudaMemcpyAsync(sl.dev.data(), sl.host.data(), L.bytes, cudaMemcpyHostToDevice, copy_stream_));
-            XS_CUDA_CHECK(cudaEventRecord(copied_, copy_stream_));
-            XS_CUDA_CHECK(cudaStreamWaitEvent(stream_, copied_, 0));
-            megnet_forward(ex, p, w_, megnet_chunk_at(sl.dev.data(), L), t, y_.data() + s0 * no, no);
-            XS_CUDA_CHECK(cudaEventRecord(sl.consumed, stream_));
-        }
-        XS_CUDA_CHECK(cudaMemcpyAsync(y_host_.data(), y_.data(), static_cast<std::size_t>(S * no) * sizeof(float),
-                                      cudaMemcpyDeviceToHost, stream_));
+        bool moved = scratch_.reserve(megnet_scratch_floats(p, max_n, max_e, max_s));
+        t_ = megnet_scratch{};
+        megnet_scratch_floats(p, max_n, max_e, max_s, &t_, scratch_.data());
+        moved |= y_.reserve(static_cast<std::size_t>(S * no));
+        moved |= y_host_.reserve(static_cast<std::size_t>(S * no));
+        if (moved) drop_graphs();
+        if (static_cast<std::int64_t>(b.n_edges()) <= graph_max_edges)
+            run_small(b, S, no);
+        else
+            run_chunked(b, chunks, no);
         XS_CUDA_CHECK(cudaStreamSynchronize(stream_));
         for (std::int64_t k = 0; k < S * no; ++k) out[k] = static_cast<double>(y_host_.data()[k] * p.std + p.mean);
     }
@@ -140,16 +138,111 @@ private:
         cudaEvent_t consumed = nullptr;  // the last chunk staged here has been computed
     };
 
+    // Packs structures [s0, s1) into slot `sl` and sizes its device copy;
+    // true when either moved.
+    bool pack(slot& sl, const graph_batch& b, std::int64_t s0, std::int64_t s1, megnet_staging& L) {
+        L = megnet_staging_for(b, s0, s1);
+        bool moved = sl.host.reserve(L.bytes);
+        moved |= sl.dev.reserve(L.bytes);
+        pack_megnet_chunk(*p_, b, s0, L, sl.host.data());
+        return moved;
+    }
+
+    // A small batch (one chunk): everything on stream_; a shape is captured
+    // as a CUDA graph the second time it comes (capturing costs more than
+    // launching directly), then replayed.
+    void run_small(const graph_batch& b, std::int64_t S, std::int64_t no) {
+        slot& sl = slots_[0];
+        megnet_staging L;
+        if (pack(sl, b, 0, S, L)) drop_graphs();
+        const shape_key shape{L.n_atoms, L.n_edges, S};
+        if (seen_.insert(shape).second) {
+            enqueue_small(sl, L, S, no);
+            return;
+        }
+        auto it = graphs_.find(shape);
+        if (it == graphs_.end()) {
+            if (graphs_.size() >= graph_cache_max) drop_graphs();
+            cudaGraph_t g = nullptr;
+            XS_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+            try {
+                enqueue_small(sl, L, S, no);
+            } catch (...) {
+                // End the broken capture so the stream is usable again; the
+                // error being thrown is the one to report, so the status of
+                // these two calls is deliberately dropped.
+                cudaGraph_t broken = nullptr;
+                (void)cudaStreamEndCapture(stream_, &broken);
+                if (broken) (void)cudaGraphDestroy(broken);
+                throw;
+            }
+            XS_CUDA_CHECK(cudaStreamEndCapture(stream_, &g));
+            cudaGraphExec_t exec = nullptr;
+            const cudaError_t rc = cudaGraphInstantiate(&exec, g, 0);
+            XS_CUDA_ASSERT(cudaGraphDestroy(g));
+            XS_CUDA_CHECK(rc);
+            it = graphs_.emplace(shape, exec).first;
+        }
+        XS_CUDA_CHECK(cudaGraphLaunch(it->second, stream_));
+    }
+
+    // Copy up, the forward pass, copy down, all on stream_ (no waits: it is
+    // captured as a graph).
+    void enqueue_small(slot& sl, const megnet_staging& L, std::int64_t S, std::int64_t no) {
+        XS_CUDA_CHECK(cudaMemcpyAsync(sl.dev.data(), sl.host.data(), L.bytes, cudaMemcpyHostToDevice, stream_));
+        stream_executor ex{stream_};
+        megnet_forward(ex, *p_, w_, megnet_chunk_at(sl.dev.data(), L), t_, y_.data(), no);
+        copy_down(S, no);
+    }
+
+    // A large batch, in chunks, double-buffered: while the GPU computes
+    // chunk c on stream_, the host packs chunk c + 1 into the other pinned
+    // slot and copy_stream_ copies it up.
+    void run_chunked(const graph_batch& b, const std::vector<std::pair<std::int64_t, std::int64_t>>& chunks,
+                     std::int64_t no) {
+        stream_executor ex{stream_};
+        for (std::size_t c = 0; c < chunks.size(); ++c) {
+            const auto [s0, s1] = chunks[c];
+            slot& sl = slots_[c % 2];
+            // The chunk staged here two chunks ago must be computed before
+            // its buffers are rewritten (or moved).
+            if (c >= 2) XS_CUDA_CHECK(cudaEventSynchronize(sl.consumed));
+            megnet_staging L;
+            if (pack(sl, b, s0, s1, L)) drop_graphs();
+            XS_CUDA_CHECK(cudaMemcpyAsync(sl.dev.data(), sl.host.data(), L.bytes, cudaMemcpyHostToDevice, copy_stream_));
+            XS_CUDA_CHECK(cudaEventRecord(copied_, copy_stream_));
+            XS_CUDA_CHECK(cudaStreamWaitEvent(stream_, copied_, 0));
+            megnet_forward(ex, *p_, w_, megnet_chunk_at(sl.dev.data(), L), t_, y_.data() + s0 * no, no);
+            XS_CUDA_CHECK(cudaEventRecord(sl.consumed, stream_));
+        }
+        copy_down(static_cast<std::int64_t>(chunks.back().second), no);
+    }
+
+    void copy_down(std::int64_t S, std::int64_t no) {
+        XS_CUDA_CHECK(cudaMemcpyAsync(y_host_.data(), y_.data(), static_cast<std::size_t>(S * no) * sizeof(float),
+                                      cudaMemcpyDeviceToHost, stream_));
+    }
+
+    void drop_graphs() {
+        for (auto& [shape, exec] : graphs_) XS_CUDA_ASSERT(cudaGraphExecDestroy(exec));
+        graphs_.clear();
+        if (seen_.size() > 4 * graph_cache_max) seen_.clear();
+    }
+
     std::shared_ptr<const megnet::params> p_;
     int device_;
     std::vector<device_array<float>> weights_;  // device-resident from construction on
     megnet_weights w_;
     slot slots_[2];
     device_array<float> scratch_, y_;
+    megnet_scratch t_{};  // scratch_ carved for the current batch
     pinned_array<float> y_host_;
     cudaStream_t stream_ = nullptr;       // compute
     cudaStream_t copy_stream_ = nullptr;  // chunks going up
     cudaEvent_t copied_ = nullptr;        // the last chunk's copy up has finished
+    using shape_key = std::tuple<std::int64_t, std::int64_t, std::int64_t>;  // atoms, edges, structures
+    std::map<shape_key, cudaGraphExec_t> graphs_;
+    std::set<shape_key> seen_;
 };
 
 }  // namespace
