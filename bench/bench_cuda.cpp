@@ -10,6 +10,11 @@
 //                         pipeline with T CPU threads parsing and building
 //                         graphs, inference on the GPU: atoms/s
 //   BM_CudaLatency5Atoms  one 5-atom structure, graph + model: p50/p99
+//   BM_CudaMegnetModelOnly/S, BM_CpuMegnetModelOnly/S
+//                         MatGL's MEGNet formation energy on the same perov_5
+//                         structures (MEGNet's own graph: file site order,
+//                         4 Å edge list), batches of S = 1, 64, 1024: atoms/s
+//                         and p50/p99 of one batch, GPU and one CPU thread
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -92,6 +97,44 @@ void model_only(benchmark::State& state, const xtalsieve::model_options& o) {
     report_latency(state, us);
 }
 
+// Batches of n_structures consecutive perov_5 structures as graphs of the
+// model's recipe, for at least 8 batches (at most 64).
+std::vector<xtalsieve::graph_batch> batches_for(const xtalsieve::graph_options& g, std::size_t n_structures) {
+    const auto v = xs_bench::perov_structures();
+    const std::size_t n_batches = std::min<std::size_t>(64, std::max<std::size_t>(8, v.size() / n_structures));
+    std::vector<xtalsieve::graph_batch> out(n_batches);
+    std::size_t k = 0;
+    for (auto& b : out)
+        for (std::size_t s = 0; s < n_structures; ++s) b.append(xtalsieve::build_graph(v[k++ % v.size()], g));
+    return out;
+}
+
+void megnet_model_only(benchmark::State& state, const xtalsieve::model_options& o) {
+    auto m = xtalsieve::make_model(
+        xtalsieve::load_weights(xs_bench::shared() / "data" / "matgl" / "MEGNet-MP-2018.6.1-Eform"), o);
+    const auto bs = batches_for(m->graph(), static_cast<std::size_t>(state.range(0)));
+    std::vector<double> out;
+    for (const auto& b : bs) {  // warm-up: first-call allocations
+        out.resize(b.n_structures());
+        m->predict(b, out);
+    }
+    std::size_t atoms = 0;
+    std::vector<double> us;
+    for (auto _ : state) {
+        for (const auto& b : bs) {
+            out.resize(b.n_structures());
+            const auto t0 = std::chrono::steady_clock::now();
+            m->predict(b, out);
+            us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+            atoms += b.n_atoms();
+        }
+    }
+    state.counters["atoms/s"] = benchmark::Counter(static_cast<double>(atoms), benchmark::Counter::kIsRate);
+    state.counters["atoms_per_batch"] = static_cast<double>(bs.front().n_atoms());
+    state.counters["edges_per_batch"] = static_cast<double>(bs.front().n_edges());
+    report_latency(state, us);
+}
+
 }  // namespace
 
 static void BM_CudaModelOnly(benchmark::State& state) { model_only(state, gpu_options()); }
@@ -138,5 +181,11 @@ static void BM_CudaLatency5Atoms(benchmark::State& state) {
     report_latency(state, us);
 }
 BENCHMARK(BM_CudaLatency5Atoms)->Iterations(20000)->Unit(benchmark::kMicrosecond);
+
+static void BM_CudaMegnetModelOnly(benchmark::State& state) { megnet_model_only(state, gpu_options()); }
+BENCHMARK(BM_CudaMegnetModelOnly)->Arg(1)->Arg(64)->Arg(1024)->MinTime(2.0)->Unit(benchmark::kMicrosecond);
+
+static void BM_CpuMegnetModelOnly(benchmark::State& state) { megnet_model_only(state, {}); }
+BENCHMARK(BM_CpuMegnetModelOnly)->Arg(1)->Arg(64)->Arg(1024)->MinTime(1.0)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

@@ -9,8 +9,8 @@
 namespace xtalsieve::gpu {
 
 // The model of w.arch on CUDA device opt.device_index. Throws xtalsieve::error
-// for a family without a CUDA implementation (MEGNet, M3GNet: the message
-// says so; use --device cpu), for --approx table (not on the GPU), and when
+// for a family without a CUDA implementation (M3GNet: the message says
+// so; use --device cpu), for --approx table (not on the GPU), and when
 // the device does not exist.
 std::unique_ptr<model> make_model(const model_weights& w, const model_options& opt);
 

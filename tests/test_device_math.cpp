@@ -2,7 +2,8 @@
 // on the CPU against the CPU backend, in every build (no nvcc needed): the
 // per-element functions the kernels are thin loops around, and the whole
 // CGCNN forward pass assembled from them exactly as cuda/cgcnn_cuda.cpp
-// sequences its kernels.
+// sequences its kernels, and MEGNet's forward pass through the very sequence
+// cuda/megnet_cuda.cpp launches (cuda/megnet_forward.hpp) on a host executor.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,10 +16,16 @@
 #include "cuda/cgcnn_math.hpp"
 #include "cuda/chunk_staging.hpp"
 #include "cuda/dense_math.hpp"
+#include "cuda/megnet_forward.hpp"
+#include "cuda/megnet_math.hpp"
+#include "cuda/megnet_staging.hpp"
 #include "engine/cpu/cgcnn_cpu.hpp"
 #include "engine/cpu/isa.hpp"
 #include "engine/cpu/kernels.hpp"
+#include "engine/cpu/ops.hpp"
 #include "engine/models/cgcnn/params.hpp"
+#include "engine/models/megnet/megnet.hpp"
+#include "engine/models/megnet/params.hpp"
 #include "test_support.hpp"
 #include "xtalsieve/cif.hpp"
 #include "xtalsieve/model.hpp"
@@ -291,4 +298,173 @@ TEST(DeviceMath, ChunkedStagingGivesTheWholeBatchsAnswers) {
             EXPECT_EQ(std::memcmp(&got[s], &whole[s0 + s], sizeof(double)), 0) << "structure " << s0 + s;
     }
     EXPECT_EQ(next, static_cast<std::int64_t>(all.n_structures()));
+}
+
+// ---- MEGNet -----------------------------------------------------------------
+
+namespace {
+
+// megnet_forward's executor on the host: every element of a map in a loop.
+struct host_executor {
+    template <class Map>
+    void map(const Map& f, float* out, std::int64_t rows, int cols, std::int64_t ld) {
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c) out[r * ld + c] = f(r, c);
+    }
+};
+
+std::filesystem::path matgl_dir() { return xs_test::shared_dir() / "data" / "matgl"; }
+const char* const megnet_models[] = {"MEGNet-MP-2018.6.1-Eform", "MEGNet-MP-2019.4.1-BandGap-mfi"};
+
+// MEGNet on the host as cuda/megnet_cuda.cpp runs it on the GPU: chunks of
+// at most max_edges edges, each packed into one staging area and read where
+// the kernels read it, the forward sequence of megnet_forward.hpp, then
+// out * std + mean in float. Returns [S, outputs].
+std::vector<double> megnet_device_forward(const megnet::params& p, const graph_batch& b, std::int64_t max_edges) {
+    gpu::check_megnet_shapes(p);
+    const gpu::megnet_weights w =
+        gpu::make_megnet_weights(p, [](const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); });
+    const auto S = static_cast<std::int64_t>(b.n_structures());
+    const auto no = static_cast<std::int64_t>(p.outputs.size());
+    std::vector<float> y(static_cast<std::size_t>(S * no));
+    host_executor ex;
+    for (const auto& [s0, s1] : gpu::plan_edge_chunks(b, max_edges)) {
+        const gpu::megnet_staging L = gpu::megnet_staging_for(b, s0, s1);
+        std::vector<std::uint64_t> area((L.bytes + 7) / 8);  // 8-byte aligned
+        auto* bytes = reinterpret_cast<unsigned char*>(area.data());
+        gpu::pack_megnet_chunk(p, b, s0, L, bytes);
+        std::vector<float> scratch(gpu::megnet_scratch_floats(p, L.n_atoms, L.n_edges, L.n_structures));
+        gpu::megnet_scratch t{};
+        gpu::megnet_scratch_floats(p, L.n_atoms, L.n_edges, L.n_structures, &t, scratch.data());
+        gpu::megnet_forward(ex, p, w, gpu::megnet_chunk_at(bytes, L), t, y.data() + s0 * no, no);
+    }
+    std::vector<double> out(y.size());
+    for (std::size_t k = 0; k < y.size(); ++k) out[k] = static_cast<double>(y[k] * p.std + p.mean);
+    return out;
+}
+
+graph_batch batch_of(const std::vector<crystal_graph>& graphs) {
+    graph_batch b;
+    for (const auto& g : graphs) b.append(g);
+    return b;
+}
+
+}  // namespace
+
+// The segment means as maps: bit for bit the CPU backend's loops (same
+// operations, same order), on a real graph's edges.
+TEST(DeviceMath, MegnetSegmentMeansAreTheCpuBackendsBitForBit) {
+    const megnet::params p = megnet::prepare(load_weights(matgl_dir() / megnet_models[0]));
+    const graph_batch b = batch_of(xs_test::matgl_sample_graphs(megnet::graph_of(p.cutoff)));
+    const gpu::megnet_staging L = gpu::megnet_staging_for(b, 0, static_cast<std::int64_t>(b.n_structures()));
+    std::vector<std::uint64_t> area((L.bytes + 7) / 8);
+    auto* bytes = reinterpret_cast<unsigned char*>(area.data());
+    gpu::pack_megnet_chunk(p, b, 0, L, bytes);
+    const gpu::megnet_chunk c = gpu::megnet_chunk_at(bytes, L);
+    const int F = 7;
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+    std::vector<float> x(static_cast<std::size_t>(c.n_edges) * F);
+    for (float& f : x) f = u(rng);
+    std::vector<float> ref(static_cast<std::size_t>(c.n_atoms) * F), got(ref.size());
+    cpu::segment_mean_by_index(x.data(), b.dst.data(), c.n_edges, F, ref.data(), c.n_atoms);
+    host_executor ex;
+    ex.map(gpu::in_mean_map{x.data(), c.in_offsets, c.in_edges, F}, got.data(), c.n_atoms, F, F);
+    ASSERT_EQ(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)), 0);
+    std::vector<float> ref_s(static_cast<std::size_t>(c.n_structures) * F), got_s(ref_s.size());
+    cpu::range_mean(x.data(), b.edge_offsets.data(), c.n_structures, F, ref_s.data());
+    ex.map(gpu::range_mean_map{x.data(), c.edge_offsets, F}, got_s.data(), c.n_structures, F, F);
+    ASSERT_EQ(std::memcmp(got_s.data(), ref_s.data(), ref_s.size() * sizeof(float)), 0);
+    // The CSR lists every edge once, under its destination, in edge order.
+    for (std::int64_t n = 0; n < c.n_atoms; ++n)
+        for (std::int64_t k = c.in_offsets[n]; k < c.in_offsets[n + 1]; ++k) {
+            ASSERT_EQ(c.dst[c.in_edges[k]], n);
+            if (k > c.in_offsets[n]) {
+                ASSERT_LT(c.in_edges[k - 1], c.in_edges[k]);
+            }
+        }
+    ASSERT_EQ(c.in_offsets[c.n_atoms], c.n_edges);
+}
+
+// Set2Set as maps (LSTM step, scores, softmax, readout) against the CPU
+// backend's cpu::set2set, on the real model's LSTM and realistic rows: the
+// same operations in the same order, so only the libraries' exp and tanh
+// could differ (on the host they are the same; measured: 0).
+TEST(DeviceMath, MegnetSet2SetAgreesWithTheCpuBackend) {
+    const megnet::params p = megnet::prepare(load_weights(matgl_dir() / megnet_models[0]));
+    const graph_batch b = batch_of(xs_test::matgl_sample_graphs(megnet::graph_of(p.cutoff)));
+    const gpu::megnet_weights w =
+        gpu::make_megnet_weights(p, [](const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); });
+    const auto N = static_cast<std::int64_t>(b.n_atoms()), S = static_cast<std::int64_t>(b.n_structures());
+    const int D = p.D;
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+    std::vector<float> x(static_cast<std::size_t>(N) * D);
+    for (float& f : x) f = u(rng);
+    std::vector<std::int32_t> graph_of_row(static_cast<std::size_t>(N));
+    for (std::int64_t s = 0; s < S; ++s)
+        for (auto i = b.offsets[s]; i < b.offsets[s + 1]; ++i) graph_of_row[i] = static_cast<std::int32_t>(s);
+    std::vector<float> ref(static_cast<std::size_t>(S) * 2 * D), got(ref.size());
+    cpu::set2set(p.node_s2s, p.n_iters, x.data(), D, b.offsets.data(), S, ref.data());
+    std::vector<float> scratch(gpu::megnet_scratch_floats(p, N, 0, S));
+    gpu::megnet_scratch t{};
+    gpu::megnet_scratch_floats(p, N, 0, S, &t, scratch.data());
+    host_executor ex;
+    gpu::megnet_detail::set2set(ex, w.node_s2s, p.n_iters, x.data(), N, graph_of_row.data(), b.offsets.data(), S, D, t,
+                                got.data());
+    double worst = 0;
+    for (std::size_t k = 0; k < ref.size(); ++k) {
+        ASSERT_LE(rel(got[k], ref[k]), 1e-5) << "element " << k << ": " << got[k] << " vs " << ref[k];
+        worst = std::max(worst, rel(got[k], ref[k]));
+    }
+    std::cout << "device Set2Set vs cpu::set2set (" << S << " structures): max relative difference " << worst << "\n";
+}
+
+TEST(DeviceMath, MegnetForwardMatchesTheCpuBackend) {
+    for (const char* name : megnet_models) {
+        const model_weights wts = load_weights(matgl_dir() / name);
+        const megnet::params p = megnet::prepare(wts);
+        const auto graphs = xs_test::matgl_sample_graphs(megnet::graph_of(p.cutoff));
+        ASSERT_GE(graphs.size(), 25u) << name;
+        const graph_batch b = batch_of(graphs);
+        const std::vector<double> dev = megnet_device_forward(p, b, 1 << 20);
+        auto cpu_model = megnet::make(wts, model_options{});
+        std::vector<double> ref(b.n_structures() * p.outputs.size());
+        cpu_model->predict(b, ref);
+        double worst = 0;
+        for (std::size_t k = 0; k < ref.size(); ++k) {
+            ASSERT_TRUE(std::isfinite(dev[k])) << name << " value " << k;
+            // The bound for the GPU against the CPU backend.
+            EXPECT_LE(std::abs(dev[k] - ref[k]), 1e-5 * std::max(1.0, std::abs(ref[k])))
+                << name << " structure " << k / p.outputs.size() << " output " << p.outputs[k % p.outputs.size()]
+                << ": device math " << dev[k] << ", CPU " << ref[k];
+            worst = std::max(worst, rel(dev[k], ref[k]));
+        }
+        std::cout << name << " (" << b.n_structures() << " structures, " << b.n_edges()
+                  << " edges): device math vs CPU backend (" << best_kernels().name << "), max relative difference "
+                  << worst << "\n";
+    }
+}
+
+// One structure alone, in the whole batch, and in chunks of a few hundred
+// edges (as the GPU stages a large batch): the same bits.
+TEST(DeviceMath, MegnetForwardIsBatchInvariant) {
+    for (const char* name : megnet_models) {
+        const megnet::params p = megnet::prepare(load_weights(matgl_dir() / name));
+        // The ten sample CIFs and five perovskites: every structure also runs
+        // alone, on the host (seconds per model).
+        const auto graphs = xs_test::matgl_sample_graphs(megnet::graph_of(p.cutoff), 5);
+        const graph_batch all = batch_of(graphs);
+        const std::size_t no = p.outputs.size();
+        const std::vector<double> together = megnet_device_forward(p, all, 1 << 20);
+        ASSERT_GT(gpu::plan_edge_chunks(all, 400).size(), 3u);
+        const std::vector<double> chunked = megnet_device_forward(p, all, 400);
+        ASSERT_EQ(std::memcmp(chunked.data(), together.data(), together.size() * sizeof(double)), 0) << name;
+        for (std::size_t s = 0; s < graphs.size(); ++s) {
+            const std::vector<double> alone = megnet_device_forward(p, batch_of({graphs[s]}), 1 << 20);
+            ASSERT_EQ(alone.size(), no);
+            EXPECT_EQ(std::memcmp(alone.data(), &together[s * no], no * sizeof(double)), 0)
+                << name << " structure " << s << ": alone " << alone[0] << ", in the batch " << together[s * no];
+        }
+    }
 }

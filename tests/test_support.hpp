@@ -15,6 +15,7 @@
 #include "xtalsieve/csv.hpp"
 #include "xtalsieve/error.hpp"
 #include "xtalsieve/graph.hpp"
+#include "xtalsieve/input.hpp"
 #include "xtalsieve/structure.hpp"
 
 namespace xs_test {
@@ -100,6 +101,29 @@ inline std::vector<xtalsieve::crystal_graph> cgcnn_sample_graphs() {
         xtalsieve::structure s = xtalsieve::read_cif(slurp(f), f.stem().string());
         xtalsieve::sort_by_electronegativity(s);
         out.push_back(xtalsieve::build_graph(s, xtalsieve::graph_options{}));
+    }
+    return out;
+}
+
+// Real structures for the MatGL families, in file site order: the ten CGCNN
+// sample CIFs (file-name order) and the first n_perov records of perov_5's
+// validation set, as graphs of the given recipe; structures without a bond in
+// the recipe's cutoff (which MatGL models refuse) are left out.
+inline std::vector<xtalsieve::crystal_graph> matgl_sample_graphs(const xtalsieve::graph_options& opt,
+                                                                 std::size_t n_perov = 20) {
+    std::vector<xtalsieve::structure> structs;
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(shared_dir() / "data" / "cgcnn" / "sample-regression"))
+        if (e.path().extension() == ".cif") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) structs.push_back(xtalsieve::read_cif(slurp(f), f.stem().string()));
+    auto in = xtalsieve::open_input(shared_dir() / "data" / "perov_5" / "val.csv");
+    xtalsieve::record r;
+    while (structs.size() < files.size() + n_perov && in->next(r)) structs.push_back(xtalsieve::read_cif(r.text, r.id));
+    std::vector<xtalsieve::crystal_graph> out;
+    for (const auto& s : structs) {
+        xtalsieve::crystal_graph g = xtalsieve::build_graph(s, opt);
+        if (!opt.require_edges || g.n_edges() > 0) out.push_back(std::move(g));
     }
     return out;
 }

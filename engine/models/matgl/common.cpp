@@ -25,12 +25,16 @@ std::array<int, 119> node_types(const model_weights& w) {
     return t;
 }
 
+int node_type(const std::array<int, 119>& types, int z, const std::string& model) {
+    const int t = z >= 0 && z < static_cast<int>(types.size()) ? types[static_cast<std::size_t>(z)] : -1;
+    if (t < 0) throw error(model + ": element Z=" + std::to_string(z) + " is not in the model's element list");
+    return t;
+}
+
 void embed_nodes(const std::array<int, 119>& types, const std::vector<float>& table, int dim,
                  const std::vector<int>& numbers, const std::string& model, float* out, std::int32_t* type_out) {
     for (std::size_t i = 0; i < numbers.size(); ++i) {
-        const int z = numbers[i];
-        const int t = z >= 0 && z < static_cast<int>(types.size()) ? types[static_cast<std::size_t>(z)] : -1;
-        if (t < 0) throw error(model + ": element Z=" + std::to_string(z) + " is not in the model's element list");
+        const int t = node_type(types, numbers[i], model);
         if (type_out) type_out[i] = t;
         std::memcpy(out + i * static_cast<std::size_t>(dim), &table[static_cast<std::size_t>(t) * dim], sizeof(float) * dim);
     }

@@ -14,6 +14,10 @@ namespace xtalsieve::matgl {
 // node_type[z] = index of element z in the model's element list, -1 if absent.
 std::array<int, 119> node_types(const model_weights& w);
 
+// The node type of element z; throws xtalsieve::error naming the model for an
+// element outside its list.
+int node_type(const std::array<int, 119>& types, int z, const std::string& model);
+
 // out[i, :] = table[node type of numbers[i], :] (dim columns); type_out[i],
 // when given, receives the node type. Throws xtalsieve::error naming the
 // model for an element outside its list.

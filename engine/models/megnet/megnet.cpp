@@ -20,6 +20,7 @@
 
 #include "engine/cpu/ops.hpp"
 #include "engine/models/matgl/common.hpp"
+#include "engine/models/megnet/params.hpp"
 #include "xtalsieve/error.hpp"
 
 namespace xtalsieve::megnet {
@@ -28,95 +29,23 @@ namespace {
 
 using cpu::act;
 using cpu::dense;
-using cpu::load_dense;
-
-std::vector<dense> load_mlp(const model_weights& w, const std::string& prefix, int n_layers) {
-    std::vector<dense> v;
-    for (int i = 0; i < n_layers; ++i) v.push_back(load_dense(w, prefix + ".layers." + std::to_string(2 * i)));
-    for (std::size_t i = 1; i < v.size(); ++i)
-        if (v[i].in != v[i - 1].out) throw error(w.name + ": " + prefix + " layer sizes do not chain");
-    return v;
-}
 
 class megnet_cpu final : public model {
 public:
-    megnet_cpu(const model_weights& w, const model_options& opt) : ops_(opt.isa) {
-        name_ = w.name;
-        types_ = matgl::node_types(w);
-        cutoff_ = matgl::real_hparam(w, "cutoff", 0.5, 20.0);
-        width_ = static_cast<float>(matgl::real_hparam(w, "gauss_width", 1e-6, 1e6));
-        n_blocks_ = matgl::int_hparam(w, "nblocks", 1, 64);
-        n_iters_ = matgl::int_hparam(w, "niters_set2set", 1, 64);
-        const int n_s2s_layers = matgl::int_hparam(w, "nlayers_set2set", 1, 16);
-        if (w.hparams.count("activation_type") || w.meta.count("args.activation_type")) {
-            auto it = w.meta.find("args.activation_type");
-            if (it != w.meta.end() && it->second != "softplus2")
-                throw error(w.name + ": MEGNet activation '" + it->second + "' is not supported (softplus2 is)");
-        }
-        if (w.hparams.count("is_classification") && w.hparam("is_classification") != 0)
-            throw error(w.name + ": classification MEGNet models are not supported yet");
-        centers_ = w.at("bond_expansion.rbf.centers").data;
-        const tensor& emb = w.at("embedding.layer_node_embedding.weight");
-        node_emb_ = emb.data;
-        dim_node_ = static_cast<int>(emb.dim(1));
-        if (emb.dim(0) != static_cast<std::int64_t>(std::count_if(types_.begin(), types_.end(), [](int t) { return t >= 0; })))
-            throw error(w.name + ": node embedding rows do not match the element list");
-        if (auto it = w.tensors.find("embedding.layer_state_embedding.weight"); it != w.tensors.end()) {
-            state_emb_ = it->second.data;
-            n_states_ = static_cast<int>(it->second.dim(0));
-            dim_state_ = static_cast<int>(it->second.dim(1));
-            fidelities_ = matgl::selected_fidelities(w, n_states_);
-        } else {
-            dim_state_ = matgl::int_hparam(w, "dim_state_embedding", 1, 4096);
-            fidelities_ = {-1};  // raw state vector, zeros (MatGL's default state)
-        }
-        edge_enc_ = load_mlp(w, "edge_encoder", 2);
-        node_enc_ = load_mlp(w, "node_encoder", 2);
-        state_enc_ = load_mlp(w, "state_encoder", 2);
-        if (edge_enc_[0].in != static_cast<int>(centers_.size()) || node_enc_[0].in != dim_node_ ||
-            state_enc_[0].in != dim_state_)
-            throw error(w.name + ": encoder input sizes do not match the embeddings");
-        for (int b = 0; b < n_blocks_; ++b) {
-            block B;
-            const std::string p = "blocks." + std::to_string(b);
-            if (w.tensors.count(p + ".edge_func.layers.0.weight")) {
-                B.pre_e = load_mlp(w, p + ".edge_func", 2);
-                B.pre_v = load_mlp(w, p + ".node_func", 2);
-                B.pre_u = load_mlp(w, p + ".state_func", 2);
-            }
-            B.phi_e = load_mlp(w, p + ".conv.edge_func", 3);
-            B.phi_v = load_mlp(w, p + ".conv.node_func", 3);
-            B.phi_u = load_mlp(w, p + ".conv.state_func", 3);
-            blocks_.push_back(std::move(B));
-        }
-        D_ = edge_enc_.back().out;
-        node_s2s_ = cpu::load_lstm(w, "node_s2s.lstm", n_s2s_layers);
-        edge_s2s_ = cpu::load_lstm(w, "edge_s2s.lstm", n_s2s_layers);
-        head_ = load_mlp(w, "output_proj", 3);
-        if (head_[0].in != 5 * D_ || head_.back().out != 1) throw error(w.name + ": output head has an unexpected shape");
-        mean_ = static_cast<float>(w.norm_mean);
-        std_ = static_cast<float>(w.norm_std);
-        const std::string base = matgl::short_name(w);
-        if (n_states_ > 0)
-            for (int f : fidelities_) outputs_.push_back(base + "-" + matgl::fidelity_names.at(static_cast<std::size_t>(f)));
-        else
-            outputs_.push_back(base);
-        units_.assign(outputs_.size(), n_states_ > 0 ? "eV" : "eV/atom");
-    }
+    // The weights and their checks are params.cpp's (shared with the CUDA
+    // backend); the members below are named as the forward pass uses them.
+    megnet_cpu(const params& p, const model_options& opt)
+        : ops_(opt.isa), name_(p.name), outputs_(p.outputs), units_(p.units), types_(p.types), cutoff_(p.cutoff),
+          width_(p.width), mean_(p.mean), std_(p.std), n_iters_(p.n_iters), dim_node_(p.dim_node),
+          dim_state_(p.dim_state), D_(p.D), fidelities_(p.fidelities), centers_(p.centers), node_emb_(p.node_emb),
+          state_emb_(p.state_emb), edge_enc_(p.edge_enc), node_enc_(p.node_enc), state_enc_(p.state_enc),
+          head_(p.head), blocks_(p.blocks), node_s2s_(p.node_s2s), edge_s2s_(p.edge_s2s) {}
 
     const std::string& name() const override { return name_; }
     std::vector<std::string> outputs() const override { return outputs_; }
     std::vector<std::string> units() const override { return units_; }
     bool classification() const override { return false; }
-    graph_options graph() const override {
-        graph_options g;
-        g.layout = graph_layout::edges;
-        g.radius = cutoff_;
-        g.max_neighbors = 0;
-        g.order = site_order::file;
-        g.require_edges = true;
-        return g;
-    }
+    graph_options graph() const override { return graph_of(cutoff_); }
 
     void predict(const graph_batch& b, std::span<double> out) override {
         const auto N = static_cast<std::int64_t>(b.n_atoms());
@@ -191,10 +120,7 @@ public:
     }
 
 private:
-    struct block {
-        std::vector<dense> pre_e, pre_v, pre_u;  // empty in block 0
-        std::vector<dense> phi_e, phi_v, phi_u;
-    };
+    using block = block_params;
 
     // x [rows, in] through a stack of dense layers with softplus2 after each; result in y.
     void mlp(const std::vector<dense>& L, const float* x, std::int64_t rows, std::int64_t ldx, std::vector<float>& y) {
@@ -265,7 +191,7 @@ private:
     std::array<int, 119> types_{};
     double cutoff_ = 4.0;
     float width_ = 0.5f, mean_ = 0, std_ = 1;
-    int n_blocks_ = 3, n_iters_ = 2, dim_node_ = 16, dim_state_ = 2, n_states_ = 0, D_ = 32;
+    int n_iters_ = 2, dim_node_ = 16, dim_state_ = 2, D_ = 32;
     std::vector<int> fidelities_;
     std::vector<float> centers_, node_emb_, state_emb_;
     std::vector<dense> edge_enc_, node_enc_, state_enc_, head_;
@@ -280,7 +206,7 @@ private:
 }  // namespace
 
 std::unique_ptr<model> make(const model_weights& w, const model_options& opt) {
-    return std::make_unique<megnet_cpu>(w, opt);
+    return std::make_unique<megnet_cpu>(prepare(w), opt);
 }
 
 }  // namespace xtalsieve::megnet
