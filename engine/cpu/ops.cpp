@@ -63,9 +63,16 @@ epilogue epilogue_of(act a) {
 
 }  // namespace
 
+std::uint64_t& dense_flops_this_thread() {
+    thread_local std::uint64_t flops = 0;
+    return flops;
+}
+
 void ops::linear(const dense& L, const float* x, std::int64_t rows, std::int64_t ldx, float* y, std::int64_t ldy,
                  act a) const {
     if (rows == 0) return;
+    dense_flops_this_thread() += 2 * static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(L.in) *
+                                 static_cast<std::uint64_t>(L.out);
     k_.gemm({x, rows, ldx, L.wt.data(), L.b.empty() ? nullptr : L.b.data(), y, ldy, L.in, L.out, epilogue_of(a)});
 }
 

@@ -41,6 +41,11 @@ struct lstm_layer {
 // weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>).
 std::vector<lstm_layer> load_lstm(const model_weights& w, const std::string& prefix, int n_layers);
 
+// 2 x the multiply-adds of every ops::linear call made on this thread so far:
+// the benchmarks state FLOP per atom and GFLOP/s from it (bench_matgl). The
+// models never read it.
+std::uint64_t& dense_flops_this_thread();
+
 class ops {
 public:
     explicit ops(std::string_view isa);
