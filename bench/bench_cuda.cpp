@@ -15,6 +15,11 @@
 //                         structures (MEGNet's own graph: file site order,
 //                         4 Å edge list), batches of S = 1, 64, 1024: atoms/s
 //                         and p50/p99 of one batch, GPU and one CPU thread
+//   BM_CudaM3gnetModelOnly/S, BM_CpuM3gnetModelOnly/S
+//                         MatGL's M3GNet potential (PES, energy) on the same
+//                         structures (5 Å bonds, 4 Å three-body), batches of
+//                         S = 1, 64: atoms/s, p50/p99 of one batch, triplets
+//                         per batch (its work is mostly per triplet)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -78,14 +83,14 @@ void model_only(benchmark::State& state, const xtalsieve::model_options& o) {
     std::vector<double> out;
     // Warm-up: first-call allocations and, for small batches, CUDA Graph capture.
     for (const auto& b : bs) {
-        out.resize(b.n_structures());
+        out.resize(b.n_structures() * m->outputs().size());
         m->predict(b, out);
     }
     std::size_t atoms = 0;
     std::vector<double> us;
     for (auto _ : state) {
         for (const auto& b : bs) {
-            out.resize(b.n_structures());
+            out.resize(b.n_structures() * m->outputs().size());
             const auto t0 = std::chrono::steady_clock::now();
             m->predict(b, out);
             us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
@@ -109,20 +114,21 @@ std::vector<xtalsieve::graph_batch> batches_for(const xtalsieve::graph_options& 
     return out;
 }
 
-void megnet_model_only(benchmark::State& state, const xtalsieve::model_options& o) {
-    auto m = xtalsieve::make_model(
-        xtalsieve::load_weights(xs_bench::shared() / "data" / "matgl" / "MEGNet-MP-2018.6.1-Eform"), o);
+// A MatGL model (folder name under shared/data/matgl) on batches of
+// state.range(0) perov_5 structures, graphs built beforehand.
+void matgl_model_only(benchmark::State& state, const char* name, const xtalsieve::model_options& o) {
+    auto m = xtalsieve::make_model(xtalsieve::load_weights(xs_bench::shared() / "data" / "matgl" / name), o);
     const auto bs = batches_for(m->graph(), static_cast<std::size_t>(state.range(0)));
     std::vector<double> out;
     for (const auto& b : bs) {  // warm-up: first-call allocations
-        out.resize(b.n_structures());
+        out.resize(b.n_structures() * m->outputs().size());
         m->predict(b, out);
     }
     std::size_t atoms = 0;
     std::vector<double> us;
     for (auto _ : state) {
         for (const auto& b : bs) {
-            out.resize(b.n_structures());
+            out.resize(b.n_structures() * m->outputs().size());
             const auto t0 = std::chrono::steady_clock::now();
             m->predict(b, out);
             us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
@@ -132,6 +138,7 @@ void megnet_model_only(benchmark::State& state, const xtalsieve::model_options& 
     state.counters["atoms/s"] = benchmark::Counter(static_cast<double>(atoms), benchmark::Counter::kIsRate);
     state.counters["atoms_per_batch"] = static_cast<double>(bs.front().n_atoms());
     state.counters["edges_per_batch"] = static_cast<double>(bs.front().n_edges());
+    state.counters["triplets_per_batch"] = static_cast<double>(bs.front().trip_ij.size());
     report_latency(state, us);
 }
 
@@ -182,10 +189,20 @@ static void BM_CudaLatency5Atoms(benchmark::State& state) {
 }
 BENCHMARK(BM_CudaLatency5Atoms)->Iterations(20000)->Unit(benchmark::kMicrosecond);
 
-static void BM_CudaMegnetModelOnly(benchmark::State& state) { megnet_model_only(state, gpu_options()); }
+static void BM_CudaMegnetModelOnly(benchmark::State& state) {
+    matgl_model_only(state, "MEGNet-MP-2018.6.1-Eform", gpu_options());
+}
 BENCHMARK(BM_CudaMegnetModelOnly)->Arg(1)->Arg(64)->Arg(1024)->MinTime(2.0)->Unit(benchmark::kMicrosecond);
 
-static void BM_CpuMegnetModelOnly(benchmark::State& state) { megnet_model_only(state, {}); }
+static void BM_CpuMegnetModelOnly(benchmark::State& state) { matgl_model_only(state, "MEGNet-MP-2018.6.1-Eform", {}); }
 BENCHMARK(BM_CpuMegnetModelOnly)->Arg(1)->Arg(64)->Arg(1024)->MinTime(1.0)->Unit(benchmark::kMicrosecond);
+
+static void BM_CudaM3gnetModelOnly(benchmark::State& state) {
+    matgl_model_only(state, "M3GNet-MP-2021.2.8-PES", gpu_options());
+}
+BENCHMARK(BM_CudaM3gnetModelOnly)->Arg(1)->Arg(64)->MinTime(2.0)->Unit(benchmark::kMicrosecond);
+
+static void BM_CpuM3gnetModelOnly(benchmark::State& state) { matgl_model_only(state, "M3GNet-MP-2021.2.8-PES", {}); }
+BENCHMARK(BM_CpuM3gnetModelOnly)->Arg(1)->Arg(64)->MinTime(1.0)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

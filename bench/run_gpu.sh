@@ -2,10 +2,11 @@
 # The CUDA backend measured on a GPU machine, in one run of under 10 minutes:
 # builds with -DXTALSIEVE_CUDA=ON (build-gpu), runs the CUDA build's tests
 # (scripts/cuda-lane.sh: the `cuda` label, on the GPU, against the CPU
-# backend: CudaCgcnn and CudaMegnet), then bench_cuda (CGCNN model-only
+# backend: CudaCgcnn, CudaMegnet and CudaM3gnet), then bench_cuda (CGCNN model-only
 # atoms/s at 1, 64 and 4096 structures per batch, with p50/p99 per batch; end
 # to end through the predictor; p50/p99 latency of one 5-atom structure;
-# MEGNet model-only at 1, 64 and 1024 structures per batch, GPU and CPU) and
+# MEGNet model-only at 1, 64 and 1024 structures per batch, M3GNet's potential
+# at 1 and 64, GPU and CPU) and
 # the CLI's end-to-end bench on the GPU, and writes every figure under the
 # output folder.
 #   sh bench/run_gpu.sh [OUTPUT_DIR]      (default $OUT, else build-gpu/results)
@@ -36,10 +37,12 @@ t0=$(date +%s)
 TESTS=all JOBS=$(nproc) timeout 420 sh scripts/cuda-lane.sh build-gpu 2>&1 | tee "$OUTDIR/cuda-tests.txt" | tail -40
 log "build + cuda tests: $(( $(date +%s) - t0 )) s (full log: cuda-tests.txt)"
 grep -E 'tests passed|Skipped|Failed|\*\*\*' "$OUTDIR/cuda-tests.txt" | tee -a "$RES" || true
-# MEGNet's measured GPU-vs-CPU differences (CTest shows a passing test's
-# output only on failure, so the test runs once more here, printing them).
-timeout 120 build-gpu/tests/xtalsieve_tests --gtest_filter='CudaMegnet.MatchesTheCpuBackend' 2>&1 |
-  grep -E 'GPU vs CPU backend|OK \]|FAILED|SKIPPED' | tee -a "$RES" || log "CudaMegnet.MatchesTheCpuBackend failed or timed out"
+# MEGNet's and M3GNet's measured GPU-vs-CPU differences (CTest shows a passing
+# test's output only on failure, so the tests run once more here, printing them).
+for t in CudaMegnet CudaM3gnet; do
+  timeout 120 build-gpu/tests/xtalsieve_tests --gtest_filter="$t.MatchesTheCpuBackend" 2>&1 |
+    grep -E 'GPU vs CPU backend|OK \]|FAILED|SKIPPED' | tee -a "$RES" || log "$t.MatchesTheCpuBackend failed or timed out"
+done
 
 # Benchmarks.
 export XTALSIEVE_MODELS="$SHARED/data/cgcnn/pre-trained"

@@ -3,8 +3,10 @@
 #include <string>
 
 #include "cuda/cgcnn_cuda.hpp"
+#include "cuda/m3gnet_cuda.hpp"
 #include "cuda/megnet_cuda.hpp"
 #include "engine/models/cgcnn/params.hpp"
+#include "engine/models/m3gnet/params.hpp"
 #include "engine/models/megnet/params.hpp"
 #include "xtalsieve/error.hpp"
 
@@ -17,10 +19,7 @@ std::unique_ptr<model> make_model(const model_weights& w, const model_options& o
         return make_cgcnn(std::make_shared<const cgcnn::params>(cgcnn::prepare(w)), opt.device_index);
     }
     if (w.arch == "megnet") return make_megnet(std::make_shared<const megnet::params>(megnet::prepare(w)), opt.device_index);
-    // Said plainly rather than running on the CPU behind the user's back.
-    if (w.arch == "m3gnet")
-        throw error(w.name + ": --device cuda: the M3GNet family has no CUDA implementation yet (CGCNN and MEGNet run "
-                             "on the GPU); use --device cpu");
+    if (w.arch == "m3gnet") return make_m3gnet(std::make_shared<const m3gnet::params>(m3gnet::prepare(w)), opt.device_index);
     throw error(w.name + ": --device cuda: unknown model architecture '" + w.arch + "'");
 }
 

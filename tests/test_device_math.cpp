@@ -3,7 +3,8 @@
 // per-element functions the kernels are thin loops around, and the whole
 // CGCNN forward pass assembled from them exactly as cuda/cgcnn_cuda.cpp
 // sequences its kernels, and MEGNet's forward pass through the very sequence
-// cuda/megnet_cuda.cpp launches (cuda/megnet_forward.hpp) on a host executor.
+// cuda/megnet_cuda.cpp launches (cuda/megnet_forward.hpp) on a host executor,
+// and M3GNet's likewise (cuda/m3gnet_forward.hpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +17,9 @@
 #include "cuda/cgcnn_math.hpp"
 #include "cuda/chunk_staging.hpp"
 #include "cuda/dense_math.hpp"
+#include "cuda/m3gnet_forward.hpp"
+#include "cuda/m3gnet_math.hpp"
+#include "cuda/m3gnet_staging.hpp"
 #include "cuda/megnet_forward.hpp"
 #include "cuda/megnet_math.hpp"
 #include "cuda/megnet_staging.hpp"
@@ -24,6 +28,9 @@
 #include "engine/cpu/kernels.hpp"
 #include "engine/cpu/ops.hpp"
 #include "engine/models/cgcnn/params.hpp"
+#include "engine/models/m3gnet/basis.hpp"
+#include "engine/models/m3gnet/m3gnet.hpp"
+#include "engine/models/m3gnet/params.hpp"
 #include "engine/models/megnet/megnet.hpp"
 #include "engine/models/megnet/params.hpp"
 #include "test_support.hpp"
@@ -462,6 +469,169 @@ TEST(DeviceMath, MegnetForwardIsBatchInvariant) {
         ASSERT_EQ(std::memcmp(chunked.data(), together.data(), together.size() * sizeof(double)), 0) << name;
         for (std::size_t s = 0; s < graphs.size(); ++s) {
             const std::vector<double> alone = megnet_device_forward(p, batch_of({graphs[s]}), 1 << 20);
+            ASSERT_EQ(alone.size(), no);
+            EXPECT_EQ(std::memcmp(alone.data(), &together[s * no], no * sizeof(double)), 0)
+                << name << " structure " << s << ": alone " << alone[0] << ", in the batch " << together[s * no];
+        }
+    }
+}
+
+// ---- M3GNet -----------------------------------------------------------------
+
+namespace {
+
+const char* const m3gnet_models[] = {"M3GNet-MP-2018.6.1-Eform", "M3GNet-MP-2021.2.8-PES"};
+
+// M3GNet on the host as cuda/m3gnet_cuda.cpp runs it on the GPU: chunks of at
+// most max_edges bonds and max_triplets triplets, each packed into one
+// staging area and read where the kernels read it, the forward sequence of
+// m3gnet_forward.hpp, then the host's finish (energy per atom, or
+// out * std + mean). Returns [S, outputs].
+std::vector<double> m3gnet_device_forward(const m3gnet::params& p, const graph_batch& b, std::int64_t max_edges,
+                                          std::int64_t max_triplets) {
+    gpu::check_m3gnet_shapes(p);
+    const gpu::m3gnet_weights w =
+        gpu::make_m3gnet_weights(p, [](const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); });
+    const auto S = static_cast<std::int64_t>(b.n_structures());
+    const auto no = static_cast<std::int64_t>(p.outputs.size());
+    std::vector<float> y(static_cast<std::size_t>(S * no));
+    host_executor ex;
+    for (const auto& [s0, s1] : gpu::plan_m3gnet_chunks(b, max_edges, max_triplets)) {
+        const gpu::m3gnet_staging L = gpu::m3gnet_staging_for(b, s0, s1);
+        std::vector<std::uint64_t> area((L.bytes + 7) / 8);  // 8-byte aligned
+        auto* bytes = reinterpret_cast<unsigned char*>(area.data());
+        gpu::pack_m3gnet_chunk(p, b, s0, L, bytes);
+        std::vector<float> scratch(
+            gpu::m3gnet_scratch_floats(p, L.n_atoms, L.n_edges, L.n_triplets, L.n_structures));
+        gpu::m3gnet_scratch t{};
+        gpu::m3gnet_scratch_floats(p, L.n_atoms, L.n_edges, L.n_triplets, L.n_structures, &t, scratch.data());
+        gpu::m3gnet_forward(ex, p, w, gpu::m3gnet_chunk_at(bytes, L), t, y.data() + s0 * no, no);
+    }
+    std::vector<double> out(y.size());
+    for (std::int64_t s = 0; s < S; ++s) {
+        if (p.potential) {
+            const double energy = static_cast<double>(y[s * 2]);
+            out[s * 2] = energy;
+            out[s * 2 + 1] = energy / static_cast<double>(b.offsets[s + 1] - b.offsets[s]);
+        } else {
+            out[s] = static_cast<double>(y[s] * p.std + p.mean);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// The bases as maps: the CPU's own functions (basis.hpp is XS_HD), so on the
+// host they are the CPU backend's values bit for bit.
+TEST(DeviceMath, M3gnetBasesAreTheCpuBackendsBitForBit) {
+    const m3gnet::radial_basis rbf(5.0f);
+    std::vector<float> dist;
+    for (int i = 0; i < 400; ++i) dist.push_back(0.5f + 0.0123f * static_cast<float>(i));
+    host_executor ex;
+    std::vector<float> got(dist.size() * m3gnet::n_basis), fc(dist.size());
+    ex.map(gpu::m3_rbf_map{dist.data(), rbf}, got.data(), static_cast<std::int64_t>(dist.size()), m3gnet::n_basis,
+           m3gnet::n_basis);
+    ex.map(gpu::m3_cutoff_map{dist.data(), 4.0f}, fc.data(), static_cast<std::int64_t>(dist.size()), 1, 1);
+    for (std::size_t e = 0; e < dist.size(); ++e) {
+        float ref[m3gnet::n_basis];
+        rbf(dist[e], ref);
+        ASSERT_EQ(std::memcmp(ref, &got[e * m3gnet::n_basis], sizeof ref), 0) << "distance " << dist[e];
+        const float ref_fc = m3gnet::polynomial_cutoff(dist[e], 4.0f);
+        ASSERT_EQ(std::memcmp(&ref_fc, &fc[e], sizeof ref_fc), 0) << "distance " << dist[e];
+    }
+}
+
+// The staged three-body lists: every triplet listed once, under the bond
+// three_body_indices names, in triplet order (the CPU's accumulation order);
+// on a potential's graph (three-body cutoff 4 Å below the 5 Å graph), where
+// upstream's pruned-number indexing and segment collapsing matter.
+TEST(DeviceMath, M3gnetStagingKeepsUpstreamsThreeBodyIndices) {
+    const m3gnet::params p = m3gnet::prepare(load_weights(matgl_dir() / m3gnet_models[1]));
+    ASSERT_LT(p.rc3, p.cutoff);
+    const graph_batch b = batch_of(xs_test::matgl_sample_graphs(m3gnet::graph_of(p.cutoff, p.rc3), 3));
+    const auto S = static_cast<std::int64_t>(b.n_structures());
+    const auto T = static_cast<std::int64_t>(b.trip_ij.size());
+    ASSERT_GT(T, 0);
+    std::vector<std::int32_t> atom(T), w_ij(T), w_ik(T), target(T);
+    for (std::int64_t s = 0; s < S; ++s) {
+        const auto t0 = b.triplet_offsets[s];
+        m3gnet::three_body_indices(b, p.rc3, s, atom.data() + t0, w_ij.data() + t0, w_ik.data() + t0,
+                                   target.data() + t0);
+    }
+    for (const auto& [s0, s1] : gpu::plan_m3gnet_chunks(b, 300, 4000)) {
+        const gpu::m3gnet_staging L = gpu::m3gnet_staging_for(b, s0, s1);
+        std::vector<std::uint64_t> area((L.bytes + 7) / 8);
+        auto* bytes = reinterpret_cast<unsigned char*>(area.data());
+        gpu::pack_m3gnet_chunk(p, b, s0, L, bytes);
+        const gpu::m3gnet_chunk c = gpu::m3gnet_chunk_at(bytes, L);
+        ASSERT_EQ(c.trip_offsets[c.n_edges], c.n_triplets);
+        std::vector<int> seen(static_cast<std::size_t>(c.n_triplets), 0);
+        for (std::int64_t e = 0; e < c.n_edges; ++e)
+            for (std::int64_t k = c.trip_offsets[e]; k < c.trip_offsets[e + 1]; ++k) {
+                const std::int64_t t = c.trip_list[k];
+                ++seen[static_cast<std::size_t>(t)];
+                ASSERT_EQ(target[L.first_triplet + t], L.first_edge + e);
+                if (k > c.trip_offsets[e]) {
+                    ASSERT_LT(c.trip_list[k - 1], c.trip_list[k]);
+                }
+            }
+        for (std::int64_t t = 0; t < c.n_triplets; ++t) {
+            ASSERT_EQ(seen[static_cast<std::size_t>(t)], 1);
+            ASSERT_EQ(c.atom[t] + L.first_atom, atom[L.first_triplet + t]);
+            ASSERT_EQ(c.w_ij[t] + L.first_edge, w_ij[L.first_triplet + t]);
+            ASSERT_EQ(c.w_ik[t] + L.first_edge, w_ik[L.first_triplet + t]);
+            ASSERT_EQ(c.trip_ik[t] + L.first_edge, b.trip_ik[L.first_triplet + t]);
+        }
+    }
+}
+
+TEST(DeviceMath, M3gnetForwardMatchesTheCpuBackend) {
+    for (const char* name : m3gnet_models) {
+        const model_weights wts = load_weights(matgl_dir() / name);
+        const m3gnet::params p = m3gnet::prepare(wts);
+        const auto graphs = xs_test::matgl_sample_graphs(m3gnet::graph_of(p.cutoff, p.rc3), 5);
+        ASSERT_GE(graphs.size(), 15u) << name;
+        const graph_batch b = batch_of(graphs);
+        const std::vector<double> dev = m3gnet_device_forward(p, b, 1 << 20, 1 << 24);
+        auto cpu_model = m3gnet::make(wts, model_options{});
+        std::vector<double> ref(b.n_structures() * p.outputs.size());
+        cpu_model->predict(b, ref);
+        double worst = 0;
+        for (std::size_t k = 0; k < ref.size(); ++k) {
+            ASSERT_TRUE(std::isfinite(dev[k])) << name << " value " << k;
+            // The bound for the GPU against the CPU backend.
+            EXPECT_LE(std::abs(dev[k] - ref[k]), 1e-5 * std::max(1.0, std::abs(ref[k])))
+                << name << " structure " << k / p.outputs.size() << " output " << p.outputs[k % p.outputs.size()]
+                << ": device math " << dev[k] << ", CPU " << ref[k];
+            worst = std::max(worst, rel(dev[k], ref[k]));
+        }
+        std::cout << name << " (" << b.n_structures() << " structures, " << b.n_edges() << " bonds, "
+                  << b.trip_ij.size() << " triplets): device math vs CPU backend (" << best_kernels().name
+                  << "), max relative difference " << worst << "\n";
+    }
+}
+
+// One structure alone, in the whole batch, and in chunks of a few hundred
+// bonds / a few thousand triplets (as the GPU stages a large batch): the
+// same bits. The structures of at most 8,000 triplets among the sample CIFs
+// and five perovskites, so that every one also runs alone in a few seconds
+// on the host.
+TEST(DeviceMath, M3gnetForwardIsBatchInvariant) {
+    for (const char* name : m3gnet_models) {
+        const m3gnet::params p = m3gnet::prepare(load_weights(matgl_dir() / name));
+        std::vector<crystal_graph> graphs;
+        for (auto& g : xs_test::matgl_sample_graphs(m3gnet::graph_of(p.cutoff, p.rc3), 5))
+            if (g.trip_ij.size() <= 8000) graphs.push_back(std::move(g));
+        ASSERT_GE(graphs.size(), 6u) << name;
+        const graph_batch all = batch_of(graphs);
+        const std::size_t no = p.outputs.size();
+        const std::vector<double> together = m3gnet_device_forward(p, all, 1 << 20, 1 << 24);
+        ASSERT_GT(gpu::plan_m3gnet_chunks(all, 300, 4000).size(), 3u);
+        const std::vector<double> chunked = m3gnet_device_forward(p, all, 300, 4000);
+        ASSERT_EQ(std::memcmp(chunked.data(), together.data(), together.size() * sizeof(double)), 0) << name;
+        for (std::size_t s = 0; s < graphs.size(); ++s) {
+            const std::vector<double> alone = m3gnet_device_forward(p, batch_of({graphs[s]}), 1 << 20, 1 << 24);
             ASSERT_EQ(alone.size(), no);
             EXPECT_EQ(std::memcmp(alone.data(), &together[s * no], no * sizeof(double)), 0)
                 << name << " structure " << s << ": alone " << alone[0] << ", in the batch " << together[s * no];

@@ -1,9 +1,15 @@
 // M3GNet's bases, in float32 with MatGL's expressions: the spherical Bessel
 // radial basis (max_n = max_l = 3, no smoothing), the polynomial three-body
-// cutoff and the m = 0 spherical harmonics. Private; shared by the CPU model
-// and its tests (and, later, device code).
+// cutoff and the m = 0 spherical harmonics. Private; shared by the CPU model,
+// its tests and the CUDA backend's maps (cuda/m3gnet_math.hpp): the per-value
+// functions are XS_HD, so the GPU evaluates the very expressions the CPU does
+// (only sin / cos / sqrt come from another library there).
 #pragma once
+#include <math.h>
+
 #include <cmath>
+
+#include "cuda/hd.hpp"
 
 namespace xtalsieve::m3gnet {
 
@@ -19,8 +25,8 @@ inline constexpr double bessel_roots[max_l][max_n] = {
 
 // Spherical Bessel functions j_0 .. j_3 in the expanded forms MatGL evaluates
 // (sympy's expand_func), float32.
-inline float sph_jn(int l, float x) {
-    const float s = std::sin(x), c = std::cos(x);
+XS_HD inline float sph_jn(int l, float x) {
+    const float s = sinf(x), c = cosf(x);  // std::sin(float) is sinf on the host
     switch (l) {
     case 0: return s / x;
     case 1: return -c / x + s / (x * x);
@@ -46,16 +52,20 @@ struct radial_basis {
             }
     }
 
-    void operator()(float r, float* out) const {
+    // Component 3 l + n of one distance (the device maps compute one element each).
+    XS_HD float element(float r, int l, int n) const {
         const float x = r < rc ? r : rc;
+        return sph_jn(l, (x * root[l][n]) / rc) * factor / norm[l][n];
+    }
+
+    void operator()(float r, float* out) const {
         for (int l = 0; l < max_l; ++l)
-            for (int n = 0; n < max_n; ++n)
-                out[l * max_n + n] = sph_jn(l, (x * root[l][n]) / rc) * factor / norm[l][n];
+            for (int n = 0; n < max_n; ++n) out[l * max_n + n] = element(r, l, n);
     }
 };
 
 // 1 - 10 x^3 + 15 x^4 - 6 x^5 with x = r / rc, 0 beyond rc.
-inline float polynomial_cutoff(float r, float rc) {
+XS_HD inline float polynomial_cutoff(float r, float rc) {
     if (r > rc) return 0.0f;
     const float x = r / rc;
     const float x3 = x * x * x;
@@ -64,8 +74,8 @@ inline float polynomial_cutoff(float r, float rc) {
 
 // Y_l^0 up to a shared constant, as MatGL's SphericalHarmonicsFunction
 // (use_phi false) gives them for l = 0, 1, 2.
-inline void spherical_y0(float cos_theta, float* y) {
-    y[0] = static_cast<float>(0.5 * std::sqrt(1.0 / M_PI));
+XS_HD inline void spherical_y0(float cos_theta, float* y) {
+    y[0] = static_cast<float>(0.5 * sqrt(1.0 / M_PI));
     y[1] = 0.48860251190292f * cos_theta;
     y[2] = 0.94617469575756f * (cos_theta * cos_theta) - 0.31539156525252f;
 }
