@@ -98,13 +98,13 @@ static void BM_Gemm(benchmark::State& state) {
 }
 // Rows x K x N: MatGL's 64-wide layers on a batch of bonds, its 128-wide
 // hidden layers, a three-body block (9 basis functions in), and a large one.
-BENCHMARK(BM_Gemm)
-    ->Args({16384, 64, 64})
-    ->Args({16384, 128, 64})
-    ->Args({16384, 64, 128})
-    ->Args({16384, 9, 64})
-    ->Args({2048, 512, 512})
-    ->Unit(benchmark::kMillisecond);
+static void shapes(benchmark::internal::Benchmark* b) {
+    for (const auto& s : {std::vector<std::int64_t>{16384, 64, 64}, {16384, 128, 64}, {16384, 64, 128}, {16384, 9, 64},
+                          {2048, 512, 512}})
+        b->Args(s);
+    b->Unit(benchmark::kMillisecond);
+}
+BENCHMARK(BM_Gemm)->Apply(shapes);
 
 #ifdef XS_BENCH_HAVE_DNNL
 static void BM_OnednnSgemm(benchmark::State& state) {
@@ -121,12 +121,6 @@ static void BM_OnednnSgemm(benchmark::State& state) {
                                                   benchmark::Counter::kIsRate);
     state.SetLabel("oneDNN");
 }
-BENCHMARK(BM_OnednnSgemm)
-    ->Args({16384, 64, 64})
-    ->Args({16384, 128, 64})
-    ->Args({16384, 64, 128})
-    ->Args({16384, 9, 64})
-    ->Args({2048, 512, 512})
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OnednnSgemm)->Apply(shapes);
 #endif
 BENCHMARK_MAIN();
