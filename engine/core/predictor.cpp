@@ -200,7 +200,6 @@ struct predictor::impl {
             it.out.elements = s.numbers;
             std::sort(it.out.elements.begin(), it.out.elements.end());
             it.out.elements.erase(std::unique(it.out.elements.begin(), it.out.elements.end()), it.out.elements.end());
-            if (opt.key) it.out.key = opt.key(s);
             if (!it.rec.filtered.empty()) {
                 it.out.filtered = it.rec.filtered;
                 return;
@@ -209,6 +208,9 @@ struct predictor::impl {
                 it.out.filtered = opt.prefilter(s);
                 if (!it.out.filtered.empty()) return;
             }
+            // The key (spglib for --dedup) only matters for a record that is
+            // not filtered: computed here, not before the filters.
+            if (opt.key) it.out.key = opt.key(s);
             if (opt.own) {
                 owned = true;
                 if (!opt.own(it.out.seq, &it.out.key)) {

@@ -26,7 +26,7 @@ struct predict_options {
     // a non-empty reason from `prefilter` skips inference for that structure
     // (the prediction reports it in `filtered`, as it does a record's own
     // record::filtered, which comes first); `key` computes a
-    // de-duplication key stored in the prediction.
+    // de-duplication key stored in the prediction (only for records no filter removed).
     std::function<std::string(const structure&)> prefilter;
     std::function<std::string(const structure&)> key;
     // Optional: records whose stream position returns true are skipped
