@@ -47,6 +47,25 @@ TEST_P(CpuKernels, VectorMathIsAccurate) {
     EXPECT_LT(worst_sig, 5e-7);
 }
 
+TEST_P(CpuKernels, ExpIsAccurateAndZeroBelowItsRange) {
+    const kernel_table& k = kernels(GetParam());
+    std::vector<float> xs;
+    for (double x = -86.9; x <= 88; x += 0.00917) xs.push_back(static_cast<float>(x));
+    const std::size_t in_range = xs.size();
+    for (float x : {-87.5f, -200.0f, -1e30f}) xs.push_back(x);
+    std::vector<float> ex(xs);
+    // An odd length: the vector body and the one-lane tail.
+    k.exp(ex.data(), static_cast<std::int64_t>(ex.size()));
+    double worst = 0;
+    for (std::size_t i = 0; i < in_range; ++i) {
+        const double r = std::exp(static_cast<double>(xs[i]));
+        ASSERT_TRUE(std::isfinite(ex[i])) << xs[i];
+        worst = std::max(worst, std::abs(ex[i] - r) / r);
+    }
+    EXPECT_LT(worst, 3e-7);
+    for (std::size_t i = in_range; i < xs.size(); ++i) EXPECT_EQ(ex[i], 0.0f) << xs[i];
+}
+
 TEST(GaussWindow, HoldsEveryNonNegligibleCentre) {
     for (double d = 0.5; d <= 9.0; d += 0.0137) {
         gauss_win w;

@@ -127,6 +127,9 @@ struct kernel_table {
     void (*sigmoid)(float* x, std::int64_t n);
     // x[i] = x[i] / (1 + e^-x[i]) (SiLU) for i < n.
     void (*silu)(float* x, std::int64_t n);
+    // x[i] = e^x[i] for x[i] <= 88 (about 1 ulp), and 0 below -87, where e^x
+    // is under 1.7e-38 (MEGNet's Gaussian basis: far tails only).
+    void (*exp)(float* x, std::int64_t n);
 };
 
 namespace isa_portable { extern const kernel_table table; }

@@ -18,6 +18,29 @@ std::vector<cpu::dense> load_mlp(const model_weights& w, const std::string& pref
     return v;
 }
 
+edge_first_layer split_first(const cpu::dense& L, int D) {
+    XS_ASSERT(L.in == 4 * D);
+    edge_first_layer f;
+    const int o = L.out;
+    f.out = o;
+    f.node.in = f.state.in = f.edge.in = D;
+    f.node.out = 2 * o;
+    f.state.out = f.edge.out = o;
+    f.node.wt.resize(static_cast<std::size_t>(D) * 2 * o);
+    f.state.wt.resize(static_cast<std::size_t>(D) * o);
+    f.edge.wt.resize(static_cast<std::size_t>(D) * o);
+    // wt is [in, out]: input row r of L is row r % D of the part r / D.
+    auto row = [&](int part, int i) { return &L.wt[static_cast<std::size_t>(part * D + i) * o]; };
+    for (int i = 0; i < D; ++i) {
+        std::copy_n(row(0, i), o, &f.node.wt[static_cast<std::size_t>(i) * 2 * o]);
+        std::copy_n(row(1, i), o, &f.node.wt[static_cast<std::size_t>(i) * 2 * o + o]);
+        std::copy_n(row(2, i), o, &f.edge.wt[static_cast<std::size_t>(i) * o]);
+        std::copy_n(row(3, i), o, &f.state.wt[static_cast<std::size_t>(i) * o]);
+    }
+    f.edge.b = L.b;
+    return f;
+}
+
 }  // namespace
 
 params prepare(const model_weights& w) {
@@ -71,6 +94,10 @@ params prepare(const model_weights& w) {
         p.blocks.push_back(std::move(B));
     }
     p.D = p.edge_enc.back().out;
+    for (block_params& B : p.blocks) {
+        if (B.phi_e[0].in != 4 * p.D) throw error(w.name + ": edge update input is not [v_src | v_dst | e | u]");
+        B.phi_e_first = split_first(B.phi_e[0], p.D);
+    }
     p.node_s2s = cpu::load_lstm(w, "node_s2s.lstm", n_s2s_layers);
     p.edge_s2s = cpu::load_lstm(w, "edge_s2s.lstm", n_s2s_layers);
     p.head = load_mlp(w, "output_proj", 3);
