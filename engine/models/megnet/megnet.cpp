@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -68,7 +67,7 @@ public:
         // The vector exp (about 1 ulp from expf; 0 where e^x < 1.7e-38): the
         // E x G exponentials were 7 % of an end-to-end run in libm's expf.
         ops_.kernels().exp(gauss_.data(), E * G);
-        tmp_.resize(static_cast<std::size_t>(std::max(E, N)) * std::max(H, 4 * D_));
+        tmp_.resize(static_cast<std::size_t>(std::max(E, N)) * std::max(H, node_enc_[0].out));  // the encoders' hidden layer
         e_enc_.resize(static_cast<std::size_t>(E) * D_);
         ops_.linear(edge_enc_[0], gauss_.data(), E, G, tmp_.data(), H, act::softplus2);
         ops_.linear(edge_enc_[1], tmp_.data(), E, H, e_enc_.data(), D_, act::softplus2);
